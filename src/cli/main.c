@@ -14,8 +14,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
-	{"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
-	{"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
+    {"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
+    {"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
 };
 
 static void usage(FILE *out)

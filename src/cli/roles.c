@@ -4,5 +4,5 @@
 #include <stddef.h>
 
 const struct role *const roles[] = {
-	NULL,
+    NULL,
 };
