@@ -114,19 +114,14 @@ static const struct zone_node *additional_node(const struct ctx *c, const uint8_
 		return NULL; /* the null MX */
 	zone_lookup(c->zone, target, &r);
 	switch (r.match) {
-	case ZONE_EXACT:
-		*owner = zone_node_name(r.node);
-		return r.node;
-	case ZONE_WILDCARD:
-		*owner = target;
-		return r.node;
+	case ZONE_EXACT: *owner = zone_node_name(r.node); return r.node;
+	case ZONE_WILDCARD: *owner = target; return r.node;
 	case ZONE_DELEGATION:
 		if (!allow_glue)
 			return NULL;
 		*owner = target;
 		return zone_find(c->zone, target);
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -155,23 +150,15 @@ static void add_additional(struct ctx *c, const struct zone_rrset *set, int off,
 }
 
 /* Adds a set and the additional records its type calls for. */
-static int add_rrset(struct ctx *c, int section, const uint8_t *owner,
-		     const struct zone_rrset *set)
+static int add_rrset(struct ctx *c, int section, const uint8_t *owner, const struct zone_rrset *set)
 {
 	int added = add(c, section, owner, set, set->ttl);
 
 	switch (set->type) {
-	case DNS_T_NS:
-		add_additional(c, set, 0, 1, c->ipv6);
-		break;
-	case DNS_T_MX:
-		add_additional(c, set, 2, 0, 0);
-		break;
-	case DNS_T_SRV:
-		add_additional(c, set, 6, 0, 0);
-		break;
-	default:
-		break;
+	case DNS_T_NS: add_additional(c, set, 0, 1, c->ipv6); break;
+	case DNS_T_MX: add_additional(c, set, 2, 0, 0); break;
+	case DNS_T_SRV: add_additional(c, set, 6, 0, 0); break;
+	default: break;
 	}
 	return added;
 }
@@ -211,16 +198,11 @@ static const struct zone_rrset *pick_any(const struct zone_node *node)
 		case DNS_T_AAAA:
 		case DNS_T_SOA:
 		case DNS_T_MX:
-		case DNS_T_PTR:
-			return sets[i];
+		case DNS_T_PTR: return sets[i];
 		case DNS_T_DNSKEY:
 		case DNS_T_RRSIG:
-		case DNS_T_NSEC:
-			unwanted = sets[i];
-			break;
-		default:
-			normal = sets[i];
-			break;
+		case DNS_T_NSEC: unwanted = sets[i]; break;
+		default: normal = sets[i]; break;
 		}
 	}
 	return normal ? normal : unwanted;
@@ -323,12 +305,8 @@ static void lookup(struct ctx *c, const uint8_t *name)
 	}
 	c->aa = c->qclass != DNS_C_ANY;
 	switch (r.match) {
-	case ZONE_EXACT:
-		answer_node(c, r.node, zone_node_name(r.node));
-		break;
-	case ZONE_WILDCARD:
-		answer_node(c, r.node, name);
-		break;
+	case ZONE_EXACT: answer_node(c, r.node, zone_node_name(r.node)); break;
+	case ZONE_WILDCARD: answer_node(c, r.node, name); break;
 	case ZONE_NXDOMAIN:
 		/* Also at the end of a CNAME chain (RFC 6604). */
 		c->rcode = DNS_R_NXDOMAIN;
@@ -572,18 +550,15 @@ size_t answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len, ui
 		return 0;
 	memset(&q, 0, sizeof(q));
 	switch (read_query(pkt, len, &q)) {
-	case C_DROP:
-		return 0;
+	case C_DROP: return 0;
 	case C_NOTIMP:
 		return header_only(out, q.id,
 				   DNS_F_QR | (q.flags & (DNS_F_OPCODE_MASK | DNS_F_RD)) |
 				       DNS_R_NOTIMP);
 	case C_FORMERR:
 		return header_only(out, q.id, DNS_F_QR | (q.flags & DNS_F_RD) | DNS_R_FORMERR);
-	case C_FORMERR_NOFLAGS:
-		return header_only(out, q.id, DNS_F_QR | DNS_R_FORMERR);
-	case C_OK:
-		break;
+	case C_FORMERR_NOFLAGS: return header_only(out, q.id, DNS_F_QR | DNS_R_FORMERR);
+	case C_OK: break;
 	}
 	rd = q.flags & DNS_F_RD;
 
