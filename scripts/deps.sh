@@ -5,8 +5,7 @@ set -eu
 
 # Build: compiler, libraries. Test: cmocka, pytest, real peers (dig,
 # nslookup, nsd, named-checkzone, postfix, swaks, dovecot). Fuzz and
-# sanitizers: clang with
-# its runtime. Bench: dnsperf, postfix's smtp-source.
+# sanitizers: clang with its runtime. Bench: dnsperf, postfix's smtp-source.
 PACKAGES="
 make gcc clang llvm libclang-rt-14-dev pkg-config clang-format
 libevent-dev libssl-dev libinih-dev libcrypt-dev libcmocka-dev
