@@ -67,7 +67,7 @@ static int check(void *arg, const struct dns_rr *rr, const struct zonefile_pos *
 	line[n++] = '\n';
 	line[n] = '\0';
 	if (zonefile_parse_text_opts(line, (size_t)n, "again", origin, &opts, compare, &a, &err2) <
-		    0 ||
+		0 ||
 	    a.seen != 1) {
 		fprintf(stderr, "does not read back: %s -> %s:%u: %s\n", line, err2.file, err2.line,
 			err2.msg);
@@ -84,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (origin[0] == 0)
 		dname_from_text(origin, "example.test.", 13, NULL);
-	zonefile_parse_text_opts((const char *)data, size, "fuzz", origin, &opts, check, NULL, &err);
+	zonefile_parse_text_opts((const char *)data, size, "fuzz", origin, &opts, check, NULL,
+				 &err);
 
 	z = zone_load_text((const char *)data, size, "fuzz", origin, &zo, &err);
 	if (z == NULL)

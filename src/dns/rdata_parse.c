@@ -371,9 +371,10 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 			ti++;
 			break;
 		case RDF_STRS:
+			snprintf(full, sizeof(full), "%s string", tn);
 			for (; ti < ntok; ti++)
-				if (put_string(&tok[ti], ti, out, &o, outsize, 255, 1, "string",
-					       &e) < 0)
+				if (put_string(&tok[ti], ti, out, &o, outsize, 255, 1, full, &e) <
+				    0)
 					return -1;
 			break;
 		case RDF_TAG: {

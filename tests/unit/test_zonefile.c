@@ -404,7 +404,7 @@ static void test_rdata_errors(void **state)
 	parse_err("$TTL 1h\na SRV 1 2 3\n", 2, "SRV record is missing its target");
 	parse_err("$TTL 1h\na HINFO \"x86\"\n", 2, "HINFO record is missing its OS");
 	parse_err("$TTL 1h\na TXT\n", 2, "TXT record is missing its text");
-	parse_err("$TTL 1h\na TXT \"bad \\2x\"\n", 2, "bad escape in string");
+	parse_err("$TTL 1h\na TXT \"bad \\2x\"\n", 2, "bad escape in TXT string");
 	parse_err("$TTL 1h\na CAA 0 iss-ue \"x\"\n", 2, "letters and digits only");
 	parse_err("$TTL 1h\na CAA 256 issue \"x\"\n", 2, "bad CAA flags '256'");
 	parse_err("$TTL 1h\na CAA 0 \"issue\" \"x\"\n", 2, "CAA tag must not be quoted");
