@@ -110,8 +110,8 @@ static int load_one(struct zoneset_entry *e, const struct zoneset *old)
 	dname_to_text(e->origin, name, sizeof(name));
 	e->zone = zone_load(e->path, e->origin, &err);
 	if (e->zone) {
-		log_info("dns: zone %s: loaded serial %u, %zu records", name,
-			 zone_serial(e->zone), zone_record_count(e->zone));
+		log_info("dns: zone %s: loaded serial %u, %zu records", name, zone_serial(e->zone),
+			 zone_record_count(e->zone));
 		return 0;
 	}
 	if (prev && prev->zone) {
@@ -127,8 +127,8 @@ static int load_one(struct zoneset_entry *e, const struct zoneset *old)
 	return -1;
 }
 
-struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n,
-			     const struct zoneset *old, size_t *nfailed)
+struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const struct zoneset *old,
+			     size_t *nfailed)
 {
 	struct zoneset *zs = calloc(1, sizeof(*zs));
 	size_t size = 8, failed = 0;

@@ -39,8 +39,8 @@ struct zoneset_entry {
  * warning. *nfailed (if not NULL) counts the zones that failed. NULL
  * only when out of memory.
  */
-struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n,
-			     const struct zoneset *old, size_t *nfailed);
+struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const struct zoneset *old,
+			     size_t *nfailed);
 
 /* The entry serving name (the longest origin it is at or below), or NULL
  * when no zone of the set encloses it. */
