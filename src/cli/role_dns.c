@@ -196,9 +196,13 @@ static int dns_check(const struct config *cfg)
 		}
 		z = zone_load(j->specs[i].path, j->specs[i].origin, &err);
 		if (z == NULL) {
-			fprintf(stderr, "mxhost configcheck: zone %s: %s:%u: %s\n",
-				cfg->dns.zones[i].name, err.file[0] ? err.file : j->specs[i].path,
-				err.line, err.msg);
+			const char *file = err.file[0] ? err.file : j->specs[i].path;
+			if (err.line)
+				fprintf(stderr, "mxhost configcheck: zone %s: %s:%u: %s\n",
+					cfg->dns.zones[i].name, file, err.line, err.msg);
+			else
+				fprintf(stderr, "mxhost configcheck: zone %s: %s: %s\n",
+					cfg->dns.zones[i].name, file, err.msg);
 			rc = 1;
 		}
 		zone_free(z);

@@ -2,6 +2,7 @@
  * finding the zone of a name hashes its suffixes, longest first. */
 #include "dns/zoneset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,12 +101,22 @@ static int table_put(struct zoneset *zs, size_t n)
 	return 0;
 }
 
+/* "file:line: message", or "file: message" when no line applies. */
+static void error_text(const struct zonefile_error *err, const char *path, char *buf, size_t size)
+{
+	const char *file = err->file[0] ? err->file : path;
+	if (err->line)
+		snprintf(buf, size, "%s:%u: %s", file, err->line, err->msg);
+	else
+		snprintf(buf, size, "%s: %s", file, err->msg);
+}
+
 /* Loads one zone into e; logs and returns -1 when the file is bad. */
 static int load_one(struct zoneset_entry *e, const struct zoneset *old)
 {
 	struct zonefile_error err = {{0}, 0, {0}};
 	const struct zoneset_entry *prev = zoneset_get(old, e->origin);
-	char name[DNAME_TEXT_MAX];
+	char name[DNAME_TEXT_MAX], why[1024];
 
 	dname_to_text(e->origin, name, sizeof(name));
 	e->zone = zone_load(e->path, e->origin, &err);
@@ -114,24 +125,23 @@ static int load_one(struct zoneset_entry *e, const struct zoneset *old)
 			 zone_record_count(e->zone));
 		return 0;
 	}
+	error_text(&err, e->path, why, sizeof(why));
 	if (prev && prev->zone) {
 		/* The old data stays; it belongs to both sets now. */
 		e->zone = prev->zone;
-		log_error("dns: zone %s: %s:%u: %s; still serving serial %u", name,
-			  err.file[0] ? err.file : e->path, err.line, err.msg,
+		log_error("dns: zone %s: %s; still serving serial %u", name, why,
 			  zone_serial(prev->zone));
 	} else {
-		log_error("dns: zone %s: %s:%u: %s; not served (SERVFAIL) until it loads", name,
-			  err.file[0] ? err.file : e->path, err.line, err.msg);
+		log_error("dns: zone %s: %s; not served (SERVFAIL) until it loads", name, why);
 	}
 	return -1;
 }
 
-struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const struct zoneset *old,
-			     size_t *nfailed)
+/* An empty set with room for n entries. */
+static struct zoneset *zoneset_alloc(size_t n)
 {
 	struct zoneset *zs = calloc(1, sizeof(*zs));
-	size_t size = 8, failed = 0;
+	size_t size = 8;
 
 	if (zs == NULL)
 		return NULL;
@@ -140,32 +150,80 @@ struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const s
 	zs->mask = size - 1;
 	zs->slot = calloc(size, sizeof(*zs->slot));
 	zs->entries = calloc(n ? n : 1, sizeof(*zs->entries));
-	if (zs->slot == NULL || zs->entries == NULL)
+	if (zs->slot == NULL || zs->entries == NULL) {
+		free(zs->slot);
+		free(zs->entries);
+		free(zs);
+		return NULL;
+	}
+	return zs;
+}
+
+/* Fills entry zs->n with origin and path, and puts it in the table: 0,
+ * -1 for a duplicate origin (the entry is then cleared), -2 no memory. */
+static int entry_add(struct zoneset *zs, const uint8_t *origin, const char *path)
+{
+	struct zoneset_entry *e = &zs->entries[zs->n];
+	size_t len = dname_len(origin);
+
+	e->origin = malloc(len);
+	e->path = strdup(path);
+	if (e->origin == NULL || e->path == NULL) {
+		entry_clear(e);
+		return -2;
+	}
+	memcpy(e->origin, origin, len);
+	dname_lower(e->origin);
+	if (table_put(zs, zs->n) < 0) {
+		entry_clear(e);
+		return -1;
+	}
+	if (dname_labels(e->origin) > zs->max_labels)
+		zs->max_labels = dname_labels(e->origin);
+	zs->n++;
+	return 0;
+}
+
+struct zoneset *zoneset_from_zones(struct zone *const *zones, size_t n)
+{
+	struct zoneset *zs = zoneset_alloc(n);
+	size_t i;
+
+	for (i = 0; zs && i < n; i++) {
+		if (entry_add(zs, zone_origin(zones[i]), "") < 0)
+			break;
+		zs->entries[zs->n - 1].zone = zones[i];
+	}
+	if (zs == NULL || i < n) {
+		zoneset_free(zs, NULL);
+		for (; i < n; i++)
+			zone_free(zones[i]);
+		return NULL;
+	}
+	return zs;
+}
+
+struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const struct zoneset *old,
+			     size_t *nfailed)
+{
+	struct zoneset *zs = zoneset_alloc(n);
+	size_t failed = 0;
+
+	if (zs == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
-		struct zoneset_entry *e = &zs->entries[zs->n];
-		size_t len = dname_len(specs[i].origin);
 		char name[DNAME_TEXT_MAX];
+		int r = entry_add(zs, specs[i].origin, specs[i].path);
 
-		e->origin = malloc(len);
-		e->path = strdup(specs[i].path);
-		if (e->origin == NULL || e->path == NULL) {
-			entry_clear(e);
+		if (r == -2)
 			goto nomem;
-		}
-		memcpy(e->origin, specs[i].origin, len);
-		dname_lower(e->origin);
-		if (table_put(zs, zs->n) < 0) {
-			dname_to_text(e->origin, name, sizeof(name));
+		if (r == -1) {
+			dname_to_text(specs[i].origin, name, sizeof(name));
 			log_warnx("dns: zone %s is configured twice; using the first (%s)", name,
-				  zoneset_get(zs, e->origin)->path);
-			entry_clear(e);
+				  zoneset_get(zs, specs[i].origin)->path);
 			continue;
 		}
-		if (dname_labels(e->origin) > zs->max_labels)
-			zs->max_labels = dname_labels(e->origin);
-		zs->n++;
-		if (load_one(e, old) < 0)
+		if (load_one(&zs->entries[zs->n - 1], old) < 0)
 			failed++;
 	}
 	if (nfailed)

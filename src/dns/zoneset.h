@@ -42,6 +42,11 @@ struct zoneset_entry {
 struct zoneset *zoneset_load(const struct zoneset_spec *specs, size_t n, const struct zoneset *old,
 			     size_t *nfailed);
 
+/* A set of zones already loaded (tests, the fuzzer), which it takes
+ * over: zoneset_free frees them. NULL when out of memory or for two
+ * zones of the same name (the zones are then freed). */
+struct zoneset *zoneset_from_zones(struct zone *const *zones, size_t n);
+
 /* The entry serving name (the longest origin it is at or below), or NULL
  * when no zone of the set encloses it. */
 const struct zoneset_entry *zoneset_find(const struct zoneset *zs, const uint8_t *name);
