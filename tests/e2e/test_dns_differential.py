@@ -7,9 +7,9 @@ The corpus crosses every name of the zones (apex, hosts, CNAME chains in
 and out of the zones and in loops, wildcards, empty non-terminals,
 delegations, a child zone, names that do not exist, names in no zone)
 with the record types, in turns over UDP and TCP, with and without EDNS
-(and the DO bit, and payload sizes of 512, 1232 and 4096), a fifth of
-the names in mixed case. Then classes, zone transfers, and malformed
-packets sent raw.
+(and the DO bit, and payload sizes of 512, 1232 and 4096), over IPv4
+and (a seventh of them) IPv6, a fifth of the names in mixed case. Then
+classes, zone transfers, and malformed packets sent raw.
 
 Where mxhost answers differently on purpose, the case is listed in
 DELIBERATE with what each server answers and why (docs/DNS.md says the
@@ -69,7 +69,8 @@ def corpus():
         tcp, edns, do = VARIANTS[i % len(VARIANTS)]
         if i % 5 == 4:
             name = mixed_case(name, rnd)
-        out.append(dict(name=name, rdtype=rdtype, tcp=tcp, edns=edns, do=do))
+        host = "::1" if i % 7 == 3 else "127.0.0.1"
+        out.append(dict(name=name, rdtype=rdtype, tcp=tcp, edns=edns, do=do, host=host))
     # Classes, transfers, a tiny payload, RD clear.
     for tcp in (False, True):
         for edns in (None, 1232):
@@ -95,7 +96,7 @@ def ask(q, port):
     m = make_query(q["name"], q["rdtype"], rdclass=q.get("rdclass", "IN"), edns=q.get("edns"),
                    do=q.get("do", False), rd=q.get("rd", True))
     f = dns.query.tcp if q.get("tcp") else dns.query.udp
-    return f(m, "127.0.0.1", port=port, timeout=3)
+    return f(m, q.get("host", "127.0.0.1"), port=port, timeout=3)
 
 
 # Malformed and unusual packets, sent raw over UDP (and a few over TCP).
