@@ -280,6 +280,20 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 	return (int)o;
 }
 
+/* "MX exchange", for messages; cheap, since it runs for every field. */
+static void join(char *buf, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la + 1 + lb >= size)
+		lb = la + 1 < size ? size - la - 2 : 0;
+	if (la + 1 >= size)
+		la = size - 2, lb = 0;
+	memcpy(buf, a, la);
+	buf[la] = ' ';
+	memcpy(buf + la + 1, b, lb);
+	buf[la + 1 + lb] = '\0';
+}
+
 /* SOA timers take TTL units (2h, 1w), as BIND and NSD allow. */
 static int soa_timer(uint16_t type, int field)
 {
@@ -315,7 +329,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 		char full[64];
 		uint32_t v;
 
-		snprintf(full, sizeof(full), "%s %s", tn, what);
+		join(full, sizeof(full), tn, what);
 		if (t == NULL)
 			return fail(&e, ntok, "%s record is missing its %s", tn, what);
 		switch (f) {
@@ -371,7 +385,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 			ti++;
 			break;
 		case RDF_STRS:
-			snprintf(full, sizeof(full), "%s string", tn);
+			join(full, sizeof(full), tn, "string");
 			for (; ti < ntok; ti++)
 				if (put_string(&tok[ti], ti, out, &o, outsize, 255, 1, full, &e) <
 				    0)
