@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/strutil.h"
@@ -57,6 +59,7 @@ struct zone {
 	uint8_t origin_key[DNAME_MAX];
 	uint8_t origin_len, origin_labels;
 	uint32_t origin_hash;
+	uint32_t seed;		  /* random: names hash differently in every zone */
 	struct zone_node **nodes; /* in the region; this array for zone_node_at */
 	size_t nnodes, capnodes;
 	struct slot *table;
@@ -103,6 +106,20 @@ static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 
 #define HASH_SEED 2166136261u
 
+/* Where a hash goes in a table: FNV's low bits depend only on the low
+ * bits of its input, so the bits are mixed first (MurmurHash3's
+ * finalizer). With a random seed per zone, a zone file cannot be written
+ * to make its names collide. */
+static inline uint32_t slot_of(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
 /* Lower-cases name into out, recording where each label starts (and
  * off[n], where the root label is); returns n, the number of labels. */
 static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], size_t *len)
@@ -124,11 +141,11 @@ static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], siz
 }
 
 /* The hash of a whole lower-case name (labels from the root down). */
-static uint32_t name_hash(const uint8_t *key)
+static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 {
 	uint8_t off[128];
 	int n = 0;
-	uint32_t h = HASH_SEED;
+	uint32_t h = z->seed;
 	for (size_t o = 0; key[o]; o += (size_t)key[o] + 1)
 		off[n++] = (uint8_t)o;
 	while (n > 0)
@@ -141,7 +158,7 @@ static uint32_t name_hash(const uint8_t *key)
 static struct zone_node *table_find(const struct zone *z, const uint8_t *key, size_t len,
 				    uint32_t h)
 {
-	for (uint32_t i = h & z->mask;; i = (i + 1) & z->mask) {
+	for (uint32_t i = slot_of(h) & z->mask;; i = (i + 1) & z->mask) {
 		const struct slot *s = &z->table[i];
 		if (s->node == NULL)
 			return NULL;
@@ -160,7 +177,8 @@ static int table_grow(struct zone *z)
 		uint32_t i;
 		if (z->table[k].node == NULL)
 			continue;
-		for (i = z->table[k].hash & (size - 1); t[i].node; i = (i + 1) & (size - 1))
+		for (i = slot_of(z->table[k].hash) & (size - 1); t[i].node;
+		     i = (i + 1) & (size - 1))
 			;
 		t[i] = z->table[k];
 	}
@@ -196,7 +214,7 @@ static struct zone_node *node_add(struct zone *z, const uint8_t *name, const uin
 	n->name = n->key + len;
 	n->keylen = (uint8_t)len;
 	n->labels = (uint8_t)dname_labels(key);
-	for (i = h & z->mask; z->table[i].node; i = (i + 1) & z->mask)
+	for (i = slot_of(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
 		;
 	z->table[i].hash = h;
 	z->table[i].node = n;
@@ -300,7 +318,7 @@ static int dup_grow(struct load *ld)
 		uint32_t i;
 		if (ld->dup[k].node == NULL)
 			continue;
-		for (i = ld->dup[k].hash & (size - 1); t[i].node; i = (i + 1) & (size - 1))
+		for (i = slot_of(ld->dup[k].hash) & (size - 1); t[i].node; i = (i + 1) & (size - 1))
 			;
 		t[i] = ld->dup[k];
 	}
@@ -315,12 +333,12 @@ static int dup_check(struct load *ld, const struct zone_node *node, uint16_t typ
 		     const struct zone_rdata *rd)
 {
 	uint8_t *canon = ld->canon, *other = ld->canon + 65535;
-	uint32_t h = HASH_SEED ^ (uint32_t)((uintptr_t)node >> 3) ^ ((uint32_t)type << 20), i;
+	uint32_t h = ld->z->seed ^ (uint32_t)((uintptr_t)node >> 3) ^ ((uint32_t)type << 20), i;
 
 	rdata_canon(type, rd->data, rd->len, canon);
 	for (size_t k = 0; k < rd->len; k++)
 		h = (h ^ canon[k]) * 16777619u;
-	for (i = h & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
+	for (i = slot_of(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
 		const struct dupent *d = &ld->dup[i];
 		if (d->hash != h || d->node != node || d->type != type || d->rd->len != rd->len)
 			continue;
@@ -390,7 +408,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 					  "its SOA and NS records",
 					  on);
 
-	h = name_hash(key);
+	h = name_hash(z, key);
 	n = table_find(z, key, len, h);
 	if (n == NULL && (n = node_add(z, rr->owner, key, len, h)) == NULL)
 		return load_fail(err, pos, "out of memory");
@@ -485,7 +503,7 @@ static int link_parents(struct zone *z)
 			continue; /* the apex */
 		pk = n->key + n->key[0] + 1;
 		plen = n->keylen - n->key[0] - 1u;
-		h = name_hash(pk);
+		h = name_hash(z, pk);
 		p = table_find(z, pk, plen, h);
 		/* An empty non-terminal's name is its key: the case of a
 		 * label nobody wrote alone does not matter. */
@@ -576,7 +594,10 @@ static struct zone *zone_new(const uint8_t *origin)
 	dname_copy(z->origin, origin);
 	z->origin_labels = (uint8_t)name_prepare(origin, z->origin_key, off, &len);
 	z->origin_len = (uint8_t)len;
-	z->origin_hash = name_hash(z->origin_key);
+	if (getrandom(&z->seed, sizeof(z->seed), GRND_NONBLOCK) != sizeof(z->seed))
+		z->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)z;
+	z->seed ^= HASH_SEED;
+	z->origin_hash = name_hash(z, z->origin_key);
 	if (table_grow(z) < 0) {
 		free(z);
 		return NULL;
@@ -746,7 +767,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
 	uint8_t key[DNAME_MAX], off[128];
 	size_t len;
 	name_prepare(name, key, off, &len);
-	return table_find(z, key, len, name_hash(key));
+	return table_find(z, key, len, name_hash(z, key));
 }
 
 void zone_lookup(const struct zone *z, const uint8_t *qname, struct zone_result *r)
