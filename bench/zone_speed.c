@@ -64,11 +64,12 @@ int main(int argc, char **argv)
 			hits[res.match]++;
 		}
 	t1 = now();
-	printf("lookup (all names): %zu lookups in %.3f s: %.0f lookups/s (exact %zu, wildcard %zu, "
-	       "delegation %zu, nxdomain %zu, not in zone %zu)\n",
-	       count * (size_t)rounds, t1 - t0, (double)count * (double)rounds / (t1 - t0),
-	       hits[ZONE_EXACT], hits[ZONE_WILDCARD], hits[ZONE_DELEGATION], hits[ZONE_NXDOMAIN],
-	       hits[ZONE_NOTINZONE]);
+	printf(
+	    "lookup (all names): %zu lookups in %.3f s: %.0f lookups/s (exact %zu, wildcard %zu, "
+	    "delegation %zu, nxdomain %zu, not in zone %zu)\n",
+	    count * (size_t)rounds, t1 - t0, (double)count * (double)rounds / (t1 - t0),
+	    hits[ZONE_EXACT], hits[ZONE_WILDCARD], hits[ZONE_DELEGATION], hits[ZONE_NXDOMAIN],
+	    hits[ZONE_NOTINZONE]);
 	/* The same with a hot set of 300 names (what a benchmark's query
 	 * file does): the cost without cache misses. */
 	if (count > 300)
