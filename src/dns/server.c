@@ -26,7 +26,7 @@
 
 #define UDP_BATCH     32	   /* datagrams per recvmmsg */
 #define UDP_ROUNDS    8		   /* batches per readable event, then let others run */
-#define UDP_QUERY_MAX 4096	   /* a longer query is cut there (and then malformed) */
+#define UDP_QUERY_MAX 4032	   /* a longer query is cut there (and then malformed) */
 #define UDP_RCVBUF    (1 << 20)	   /* absorbs bursts between two events */
 #define TCP_OUT_MAX   (256 * 1024) /* responses a client has not read: stop reading */
 #define TCP_BACKLOG   128
@@ -62,8 +62,11 @@ struct udp_batch {
 		struct cmsghdr align;
 		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} cin[UDP_BATCH], cout[UDP_BATCH];
+	/* Neither stride is a multiple of 4 KiB: buffers at such strides
+	 * would all fall in the same cache sets. */
 	uint8_t query[UDP_BATCH][UDP_QUERY_MAX];
-	uint8_t response[UDP_BATCH][DNS_MSG_MAX];
+	uint8_t *response; /* UDP_BATCH responses of up to stride bytes */
+	size_t stride;
 };
 
 struct dns_server {
@@ -142,12 +145,13 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			size_t len = answer_query(srv->zones, b->query[i], b->in[i].msg_len,
-						  b->response[nout], DNS_MSG_MAX, &p);
+			uint8_t *resp = b->response + (size_t)nout * b->stride;
+			size_t len = answer_query(srv->zones, b->query[i], b->in[i].msg_len, resp,
+						  b->stride, &p);
 			struct msghdr *m = &b->out[nout].msg_hdr;
 			if (len == 0)
 				continue;
-			b->iov_out[nout].iov_base = b->response[nout];
+			b->iov_out[nout].iov_base = resp;
 			b->iov_out[nout].iov_len = len;
 			memset(m, 0, sizeof(*m));
 			m->msg_name = &b->from[i];
@@ -395,6 +399,25 @@ fail:
 
 /* ---- the server ---- */
 
+/* Response buffers for UDP payloads up to edns_payload (a UDP response
+ * is never larger). 0, or -1 when out of memory (the old ones stay). */
+static int udp_buffers(struct udp_batch *b, uint16_t edns_payload)
+{
+	size_t size = edns_payload > DNS_UDP_MAX ? edns_payload : DNS_UDP_MAX;
+	size_t stride = ((size + 63) & ~(size_t)63) + 64;
+	uint8_t *r;
+
+	if (b->response && stride <= b->stride)
+		return 0;
+	r = malloc(stride * UDP_BATCH);
+	if (r == NULL)
+		return -1;
+	free(b->response);
+	b->response = r;
+	b->stride = stride;
+	return 0;
+}
+
 struct dns_server *dns_server_new(struct event_base *base, const struct dns_server_params *p)
 {
 	struct dns_server *srv = calloc(1, sizeof(*srv));
@@ -402,7 +425,8 @@ struct dns_server *dns_server_new(struct event_base *base, const struct dns_serv
 	if (srv == NULL)
 		return NULL;
 	srv->batch = calloc(1, sizeof(*srv->batch));
-	if (srv->batch == NULL) {
+	if (srv->batch == NULL || udp_buffers(srv->batch, p->edns_payload) < 0) {
+		free(srv->batch);
 		free(srv);
 		return NULL;
 	}
@@ -424,7 +448,13 @@ int dns_server_listen(struct dns_server *s, const struct sockaddr *sa, socklen_t
 
 void dns_server_set_params(struct dns_server *s, const struct dns_server_params *p)
 {
+	uint16_t before = s->params.edns_payload;
+
 	s->params = *p;
+	if (udp_buffers(s->batch, p->edns_payload) < 0) {
+		log_warnx("dns: out of memory: edns_payload stays %u", before);
+		s->params.edns_payload = before;
+	}
 	tcp_accepting(s, s->nconns < s->params.tcp_max_connections);
 }
 
@@ -459,6 +489,7 @@ void dns_server_free(struct dns_server *s)
 		close(u->fd);
 		free(u);
 	}
+	free(s->batch->response);
 	free(s->batch);
 	free(s);
 }

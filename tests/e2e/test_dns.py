@@ -257,6 +257,17 @@ def test_edns_payload_configured(dnsserver):
     assert not r.flags & dns.flags.TC and len(r.answer[0]) == 40
 
 
+def test_reload_applies_limits(tmp_path, dnsserver):
+    port, srv, zones = dnsserver()
+    assert query("example.test", "SOA", port, edns=4096).payload == 1232
+    with open(srv.config, "w") as f:
+        f.write(mxhost_config(port, zones, "edns_payload = 1400\n"))
+    srv.reload()
+    srv.wait_log("zones reloaded")
+    r = query("many.example.test", "A", port, edns=4096)
+    assert r.payload == 1400 and len(r.answer[0]) == 40
+
+
 def test_truncation(dnsserver):
     port, _, _ = dnsserver()
     status, flags, s, _ = dig(port, "many.example.test", "A", "+noedns", "+ignore")
