@@ -83,6 +83,20 @@ def test_mx_with_addresses(dnsserver, host, transport):
     assert not any(r.startswith("mx.zone2.test.") for r in add)
 
 
+def test_wildcard_address_replies_from_the_address_asked(tmp_path, server_factory):
+    """Bound to 0.0.0.0 and [::], a reply leaves from the address the
+    query went to (127.0.0.2 here), or the client would drop it."""
+    zones = copy_zones(tmp_path)
+    port = free_port()
+    conf = "[dns]\nlisten = 0.0.0.0:%d\nlisten = [::]:%d\n" % (port, port)
+    server_factory(conf + "".join("zone = %s %s\n" % z for z in zones))
+    for host in ("127.0.0.2", "::1"):
+        status, flags, s, out = dig(port, "example.test", "MX", host=host)
+        assert status == "NOERROR" and "aa" in flags, out
+        r = query("example.test", "SOA", port, host=host)  # dnspython checks the source
+        assert r.answer
+
+
 def test_null_mx_and_srv(dnsserver):
     port, _, _ = dnsserver()
     _, _, s, _ = dig(port, "nullmx.example.test", "MX")
