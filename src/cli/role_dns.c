@@ -41,7 +41,8 @@ struct dns_role {
 	struct job *job;      /* being loaded */
 	struct job *pending;  /* asked for meanwhile */
 	pthread_t loader;
-	struct zoneset *retired; /* being freed by the freer thread */
+	struct zoneset *retired;    /* being freed by the freer thread, */
+	const struct zoneset *keep; /* but for the zones this newer set holds */
 	pthread_t freer;
 	int freeing;
 };
@@ -114,9 +115,9 @@ static void *free_thread(void *arg)
 {
 	struct dns_role *r = arg;
 
-	/* Zones the new set took over stay: it is the current one, and
-	 * only the loop thread replaces it, after joining this thread. */
-	zoneset_free(r->retired, r->zones);
+	/* The loop thread changes neither field, nor frees keep, before it
+	 * has joined this thread. */
+	zoneset_free(r->retired, r->keep);
 	return NULL;
 }
 
@@ -142,14 +143,16 @@ static void loaded(evutil_socket_t fd, short what, void *arg)
 	r->job = NULL;
 	if (j->result) {
 		struct zoneset *old = r->zones;
+		/* The previous freer decides with the current set: done first. */
+		if (r->freeing)
+			pthread_join(r->freer, NULL);
+		r->freeing = 0;
 		dns_server_swap_zones(r->srv, j->result);
 		r->zones = j->result;
 		log_info("dns: zones reloaded: %zu served, %zu failed to load",
 			 zoneset_count(r->zones), j->failed);
-		if (r->freeing)
-			pthread_join(r->freer, NULL);
-		r->freeing = 0;
 		r->retired = old;
+		r->keep = r->zones;
 		if (pthread_create(&r->freer, NULL, free_thread, r) == 0)
 			r->freeing = 1;
 		else

@@ -434,6 +434,32 @@ def test_reload_drops_no_query(tmp_path, server_factory):
     assert answered[0] > 100
 
 
+def test_reload_storm(tmp_path, server_factory):
+    """SIGHUPs faster than reloads: they queue (the newest config wins),
+    zones shared between sets are freed once, and the last data is served."""
+    zone = tmp_path / "storm.zone"
+    big = "".join("h%d A 10.0.%d.%d\n" % (i, i >> 8 & 255, i & 255) for i in range(20000))
+    write_zone(zone, 1, big)
+    other = tmp_path / "other.zone"
+    write_zone(other, 1)
+    port = free_port()
+    srv = server_factory(mxhost_config(port, [("reload.test", str(zone)),
+                                              ("other.test", str(other))]))
+    for n in range(2, 12):
+        if n % 3 == 0:
+            write_zone(other, n, "broken A 1.2.3\n")  # keeps the old data
+        else:
+            write_zone(zone, n, big)
+        srv.signal(signal.SIGHUP)
+        time.sleep(0.02)
+    deadline = time.monotonic() + 30
+    while serial(port) != 11 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert serial(port) == 11
+    assert serial(port, "other.test") == 1
+    assert srv.proc.poll() is None
+
+
 def test_zone_that_never_loaded_is_servfail(tmp_path, server_factory):
     zone = tmp_path / "later.zone"
     port = free_port()
