@@ -237,6 +237,13 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Whether the type's data is one or more strings (TXT, SPF). */
+static int text_type(uint16_t type)
+{
+	const struct rr_type_info *info = rr_type_info(type);
+	return info && info->known && info->fields[0] == RDF_STRS;
+}
+
 /* RFC 3597: \# LENGTH HEX..., the hex split into words at will. */
 static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t ntok, uint8_t *out,
 			 size_t outsize, struct perr *e)
@@ -275,7 +282,8 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 		return fail(e, ntok - 1, "odd number of hex digits in \\# data");
 	if (o != want)
 		return fail(e, ntok, "\\# data has %zu octets, %u announced", o, (unsigned)want);
-	if (rdata_check(type, out, o) < 0)
+	/* rdata_check lets a TXT hold no string; RFC 1035 3.3.14 wants one. */
+	if (rdata_check(type, out, o) < 0 || (o == 0 && text_type(type)))
 		return fail(e, 0, "\\# data is not valid %s data", tn);
 	return (int)o;
 }
