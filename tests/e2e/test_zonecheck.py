@@ -392,8 +392,19 @@ def records(output, origin):
     return out
 
 
+# Whose records are the blank-owner lines around an $INCLUDE?
+INCLUDE_OWNERS = """$TTL 1h
+@ SOA ns1 hm 1 2 3 4 5
+  NS ns1
+ns1 A 192.0.2.1
+$INCLUDE inc1
+  A 192.0.2.2
+$INCLUDE inc2
+"""
+
 DUMPS = [
     ("feat.test", FEATURES, {"inc.zone": FEATURES_INC}),
+    ("o.test", INCLUDE_OWNERS, {"inc1": "b A 192.0.2.3\n", "inc2": "  TXT \"first\"\n"}),
     ("example", RFC4592, {}),
     ("no.ttl", NO_TTL, {}),
 ]
