@@ -1,10 +1,12 @@
 /*
- * mxhost zonecheck FILE [ORIGIN]: loads a zone with the server's own
+ * mxhost zonecheck [-D] FILE [ORIGIN]: loads a zone with the server's own
  * loader and prints what named-checkzone would: the first error with its
  * file and line, or "zone NAME/IN: loaded serial N" and "OK". Then the
  * checks named-checkzone makes on the names that NS, MX and SRV records
  * point at (see check_target). Everything goes to stdout, as with
- * named-checkzone; the exit status is 0 (loaded) or 1 (errors).
+ * named-checkzone; the exit status is 0 (loaded) or 1 (errors). With -D,
+ * as named-checkzone -D, the zone as loaded is printed too, a record a
+ * line in canonical order (the differential tests compare it with BIND's).
  *
  * Without ORIGIN the zone's name comes from the file: its first $ORIGIN
  * line (when it comes before any record), else the file's name without
@@ -56,6 +58,29 @@ static long pool_add(struct check *c, const uint8_t *name)
 	return (long)(c->used - len);
 }
 
+/* A name as BIND prints it in these messages: no trailing dot. */
+static const char *text(const uint8_t *name, char *buf, size_t size)
+{
+	int n = dname_to_text(name, buf, size);
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+/* "sub.*.example.test" is no wildcard (RFC 4592 2.1.1): named-checkzone
+ * warns about it (-W warn), and so do we. */
+static void check_owner(const uint8_t *owner, const struct zonefile_pos *pos)
+{
+	char on[DNAME_TEXT_MAX];
+	for (const uint8_t *p = dname_parent(owner); p && *p; p = dname_parent(p))
+		if (dname_is_wildcard(p)) {
+			printf("%s:%u: warning: owner name '%s' has a '*' label that is not the "
+			       "first: it is no wildcard (a non-terminal wildcard)\n",
+			       pos->file, pos->line, text(owner, on, sizeof(on)));
+			return;
+		}
+}
+
 static int observe(void *arg, const struct dns_rr *rr, const struct zonefile_pos *pos,
 		   struct zonefile_error *err)
 {
@@ -64,6 +89,7 @@ static int observe(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 	struct target *t;
 	long o, n;
 
+	check_owner(rr->owner, pos);
 	if (rr->type != DNS_T_NS && rr->type != DNS_T_MX && rr->type != DNS_T_SRV)
 		return 0;
 	if (c->n == c->cap) {
@@ -101,15 +127,6 @@ static void warn(void *arg, const struct zonefile_pos *pos, const char *msg)
 {
 	(void)arg;
 	printf("%s:%u: warning: %s\n", pos->file, pos->line, msg);
-}
-
-/* A name as BIND prints it in these messages: no trailing dot. */
-static const char *text(const uint8_t *name, char *buf, size_t size)
-{
-	int n = dname_to_text(name, buf, size);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
 }
 
 /* Whether the target, as the user wrote it (relative to the origin when
@@ -200,6 +217,47 @@ static void check_target(struct check *c, const struct zone *z, const struct tar
 		c->errors++;
 }
 
+static int node_order(const void *a, const void *b)
+{
+	const struct zone_node *const *x = a, *const *y = b;
+	return dname_compare(zone_node_name(*x), zone_node_name(*y));
+}
+
+/* Every record, "owner TTL IN TYPE data", nodes in canonical order. */
+static int dump(const struct zone *z)
+{
+	size_t n = zone_node_count(z);
+	const struct zone_node **nodes = malloc(n * sizeof(*nodes) + 1);
+	char *data = malloc(65535 * 4 + 64), owner[DNAME_TEXT_MAX], type[16];
+
+	if (nodes == NULL || data == NULL) {
+		free(nodes);
+		free(data);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		nodes[i] = zone_node_at(z, i);
+	qsort(nodes, n, sizeof(*nodes), node_order);
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_rrset *const *sets;
+		size_t k = zone_node_rrsets(nodes[i], &sets);
+		dname_to_text(zone_node_name(nodes[i]), owner, sizeof(owner));
+		for (size_t j = 0; j < k; j++) {
+			rr_type_name(sets[j]->type, type, sizeof(type));
+			for (unsigned r = 0; r < sets[j]->count; r++) {
+				const struct zone_rdata *rd = sets[j]->rdata[r];
+				rdata_to_text(sets[j]->type, rd->data, rd->len, data,
+					      65535 * 4 + 64);
+				printf("%s\t%lu\tIN\t%s\t%s\n", owner, (unsigned long)sets[j]->ttl,
+				       type, data);
+			}
+		}
+	}
+	free(nodes);
+	free(data);
+	return 0;
+}
+
 /* The zone's name when the user gave none (see the top of the file). */
 static int guess_origin(const char *path, uint8_t *origin)
 {
@@ -253,9 +311,15 @@ int cmd_zonecheck(int argc, char **argv)
 	char zn[DNAME_TEXT_MAX];
 	struct zone *z;
 	const char *path;
+	int dumping = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-D") == 0) {
+		dumping = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: mxhost zonecheck FILE [ORIGIN]\n");
+		fprintf(stderr, "usage: mxhost zonecheck [-D] FILE [ORIGIN]\n");
 		return 2;
 	}
 	path = argv[1];
@@ -282,6 +346,10 @@ int cmd_zonecheck(int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < c.n; i++)
 			check_target(&c, z, &c.t[i]);
+		if (dumping && c.errors == 0 && dump(z) < 0) {
+			printf("out of memory\n");
+			c.errors++;
+		}
 	}
 	if (c.errors)
 		printf("zone %s/IN: not loaded due to errors.\n", zn);

@@ -59,8 +59,7 @@ static int fail(struct perr *e, size_t tok, const char *fmt, ...)
 	return -1;
 }
 
-/* A word for a message: at most 60 characters, then "...". */
-static const char *show(const struct rdata_token *t, char *buf, size_t size)
+const char *rdata_token_show(const struct rdata_token *t, char *buf, size_t size)
 {
 	size_t n = t->len < 60 ? t->len : 60;
 	if (n >= size)
@@ -196,7 +195,7 @@ static int put_name(const struct rdata_token *t, size_t ti, const uint8_t *origi
 		return fail(e, ti, "%s must be a domain name, not a quoted string", what);
 	n = dname_from_text(name, t->s, t->len, origin);
 	if (n < 0)
-		return fail(e, ti, "bad %s '%s': %s", what, show(t, sb, sizeof(sb)),
+		return fail(e, ti, "bad %s '%s': %s", what, rdata_token_show(t, sb, sizeof(sb)),
 			    rdata_name_problem(t->s, t->len, origin));
 	if (outsize - *o < (size_t)n)
 		return fail(e, ti, "record data longer than 65535 octets");
@@ -213,10 +212,10 @@ static int put_string(const struct rdata_token *t, size_t ti, uint8_t *out, size
 
 	if (n < 0)
 		return fail(e, ti, "bad escape in %s '%s' (\\X or \\DDD with DDD at most 255)",
-			    what, show(t, sb, sizeof(sb)));
+			    what, rdata_token_show(t, sb, sizeof(sb)));
 	if ((size_t)n > max)
 		return fail(e, ti, "%s longer than %zu characters: '%s'", what, max,
-			    show(t, sb, sizeof(sb)));
+			    rdata_token_show(t, sb, sizeof(sb)));
 	if (outsize - *o < (size_t)n + (prefix ? 1 : 0))
 		return fail(e, ti, "record data longer than 65535 octets");
 	if (prefix)
@@ -237,6 +236,13 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Whether the type's data is one or more strings (TXT, SPF). */
+static int text_type(uint16_t type)
+{
+	const struct rr_type_info *info = rr_type_info(type);
+	return info && info->known && info->fields[0] == RDF_STRS;
+}
+
 /* RFC 3597: \# LENGTH HEX..., the hex split into words at will. */
 static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t ntok, uint8_t *out,
 			 size_t outsize, struct perr *e)
@@ -251,7 +257,7 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 		return fail(e, ntok, "\\# needs the data's length in octets, then the data in hex");
 	if (number(&tok[1], 65535, &want) < 0)
 		return fail(e, 1, "bad length '%s' after \\#: expected a number from 0 to 65535",
-			    show(&tok[1], sb, sizeof(sb)));
+			    rdata_token_show(&tok[1], sb, sizeof(sb)));
 	for (size_t i = 2; i < ntok; i++) {
 		if (tok[i].quoted)
 			return fail(e, i, "\\# data must be hex digits, not a quoted string");
@@ -275,7 +281,8 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 		return fail(e, ntok - 1, "odd number of hex digits in \\# data");
 	if (o != want)
 		return fail(e, ntok, "\\# data has %zu octets, %u announced", o, (unsigned)want);
-	if (rdata_check(type, out, o) < 0)
+	/* rdata_check lets a TXT hold no string; RFC 1035 3.3.14 wants one. */
+	if (rdata_check(type, out, o) < 0 || (o == 0 && text_type(type)))
 		return fail(e, 0, "\\# data is not valid %s data", tn);
 	return (int)o;
 }
@@ -418,7 +425,8 @@ static int parse_keyish(uint16_t type, const struct rdata_token *tok, size_t nto
 				    keyish[k].names[fi]);
 		if (number(&tok[ti], f == X_U8 ? 255 : 65535, &v) < 0)
 			return fail(e, ti, "bad %s '%s': expected a number from 0 to %u", full,
-				    show(&tok[ti], sb, sizeof(sb)), f == X_U8 ? 255 : 65535);
+				    rdata_token_show(&tok[ti], sb, sizeof(sb)),
+				    f == X_U8 ? 255 : 65535);
 		if (outsize - o < 2)
 			return fail(e, ti, "record data longer than 65535 octets");
 		if (f == X_U16)
@@ -490,7 +498,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 				bad = number(t, max, &v) < 0;
 			if (bad)
 				return fail(&e, ti, "bad %s '%s': expected %s from 0 to %lu", full,
-					    show(t, sb, sizeof(sb)),
+					    rdata_token_show(t, sb, sizeof(sb)),
 					    soa_timer(type, fi) ? "a duration (seconds, or 1h30m)"
 								: "a number",
 					    (unsigned long)max);
@@ -513,7 +521,8 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 			if (t->quoted || cstr(t, tmp, sizeof(tmp)) < 0 ||
 			    inet_pton(af, tmp, out + o) != 1)
 				return fail(&e, ti, "bad %s address '%s'",
-					    f == RDF_A ? "IPv4" : "IPv6", show(t, sb, sizeof(sb)));
+					    f == RDF_A ? "IPv4" : "IPv6",
+					    rdata_token_show(t, sb, sizeof(sb)));
 			o += n;
 			ti++;
 			break;
@@ -543,7 +552,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 				      (c >= '0' && c <= '9')))
 					return fail(&e, ti, "bad %s '%s': letters and digits only",
-						    full, show(t, sb, sizeof(sb)));
+						    full, rdata_token_show(t, sb, sizeof(sb)));
 			}
 			ti++;
 			break;
@@ -557,6 +566,6 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 	}
 	if (ti < ntok)
 		return fail(&e, ti, "extra text after the %s record's data: '%s'", tn,
-			    show(&tok[ti], sb, sizeof(sb)));
+			    rdata_token_show(&tok[ti], sb, sizeof(sb)));
 	return (int)o;
 }

@@ -39,6 +39,10 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
  */
 int rdata_parse_string(const char *s, size_t len, uint8_t *out, size_t outsize);
 
+/* A word as messages quote it: at most 60 characters (then "..."),
+ * control characters as '?'. Returns buf. */
+const char *rdata_token_show(const struct rdata_token *t, char *buf, size_t size);
+
 /* Why text is not a valid domain name, in plain words ("label longer than
  * 63 characters"), for messages. */
 const char *rdata_name_problem(const char *text, size_t len, const uint8_t *origin);

@@ -552,6 +552,7 @@ static int finish_nodes(struct zone *z)
 				sets[i] = s;
 				has_ns |= b->type == DNS_T_NS;
 				free(b->rd);
+				b->rd = NULL; /* free_build may see this node again */
 			}
 			n->sets = sets;
 			free(n->b);

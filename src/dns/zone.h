@@ -83,7 +83,9 @@ size_t zone_node_rrsets(const struct zone_node *n, const struct zone_rrset *cons
 enum zone_match {
 	ZONE_EXACT,	 /* node is qname (it may have no records: an empty non-terminal) */
 	ZONE_WILDCARD,	 /* node is "*.<closest encloser>", which stands for qname */
-	ZONE_DELEGATION, /* node is the zone cut at or above qname (not the apex) */
+	ZONE_DELEGATION, /* node is the topmost zone cut at or above qname (not the
+			    apex); qname is the cut itself when its name equals node's
+			    (a DS query there is answered from this side of the cut) */
 	ZONE_NXDOMAIN,	 /* no such name; closest is the closest encloser */
 	ZONE_NOTINZONE,	 /* qname is not at or below the origin */
 };

@@ -80,23 +80,6 @@ static void zp_warn(struct zp *zp, const char *file, unsigned line, const char *
 		log_warnx("%s:%u: %s", file, line, msg);
 }
 
-/* A word for a message: at most 60 characters, control characters shown
- * as '?'. */
-static const char *show(const struct rdata_token *t, char *buf, size_t size)
-{
-	size_t n = t->len < 60 ? t->len : 60;
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, t->s, n);
-	buf[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20)
-			buf[i] = '?';
-	if (n < t->len && size > n + 4)
-		memcpy(buf + n, "...", 4);
-	return buf;
-}
-
 /* A short word as a C string (keywords, numbers); "" when too long. */
 static const char *word(const struct rdata_token *t, char *buf, size_t size)
 {
@@ -117,7 +100,7 @@ static int name_of(struct zp *zp, struct zf *f, size_t i, uint8_t *out, const ch
 		return zp_fail(zp, f->name, f->lx.tok_line[i], "%s must not be quoted", what);
 	if (dname_from_text(out, t->s, t->len, f->origin) < 0)
 		return zp_fail(zp, f->name, f->lx.tok_line[i], "bad %s '%s': %s", what,
-			       show(t, sb, sizeof(sb)),
+			       rdata_token_show(t, sb, sizeof(sb)),
 			       rdata_name_problem(t->s, t->len, f->origin));
 	return 0;
 }
@@ -129,7 +112,7 @@ static int ttl_of(struct zp *zp, struct zf *f, size_t i, uint32_t *ttl, const ch
 	if (parse_duration(word(&f->lx.tok[i], w, sizeof(w)), ttl) < 0)
 		return zp_fail(zp, f->name, f->lx.tok_line[i],
 			       "bad %s '%s': expected seconds, or units as in 1h30m or 2w", what,
-			       show(&f->lx.tok[i], sb, sizeof(sb)));
+			       rdata_token_show(&f->lx.tok[i], sb, sizeof(sb)));
 	if (*ttl > TTL_MAX) {
 		zp_warn(zp, f->name, f->lx.tok_line[i],
 			"%s %lu is over the maximum 2147483647 (RFC 2181): using 0", what,
@@ -312,7 +295,7 @@ static int directive(struct zp *zp, struct zf *f)
 		return zp_fail(zp, f->name, line,
 			       "$GENERATE is a BIND extension that mxhost does not support");
 	return zp_fail(zp, f->name, line, "unknown directive '%s'",
-		       show(&lx->tok[0], sb, sizeof(sb)));
+		       rdata_token_show(&lx->tok[0], sb, sizeof(sb)));
 }
 
 /* Types that only exist in queries or messages, never in a zone. */
@@ -367,7 +350,7 @@ static int record(struct zp *zp, struct zf *f)
 			continue;
 		}
 		return zp_fail(zp, f->name, lx->tok_line[i], "unknown type '%s'",
-			       show(&tok[i], sb, sizeof(sb)));
+			       rdata_token_show(&tok[i], sb, sizeof(sb)));
 	}
 	rr_type_name(type, tn, sizeof(tn));
 	if (meta_type(type))

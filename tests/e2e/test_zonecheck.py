@@ -75,7 +75,7 @@ def test_usage():
     rc, out = ours("x", origin="a..b")
     assert rc == 2 and "bad zone name" in out
     r = run(["zonecheck"])
-    assert r.returncode == 2 and "usage: mxhost zonecheck FILE [ORIGIN]" in r.stderr
+    assert r.returncode == 2 and "usage: mxhost zonecheck [-D] FILE [ORIGIN]" in r.stderr
 
 
 def test_missing_file(tmp_path):
@@ -204,6 +204,14 @@ def test_target_checks_agree_with_bind(tmp_path, body, verdict, mine, theirs):
     assert out.endswith(last), out
 
 
+def test_non_terminal_wildcard_warned_as_bind_does(tmp_path):
+    (rc, out), (brc, bout) = both(tmp_path, "sub.* TXT \"x\"\n* TXT \"y\"\n")
+    assert rc == 0 and brc == 0
+    assert "t.zone:6: warning: ownername 'sub.*.example.test' contains an non-terminal wildcard" in bout
+    assert "t.zone:6: warning: owner name 'sub.*.example.test' has a '*' label that is not the first" in out
+    assert "t.zone:7" not in out and "t.zone:7" not in bout
+
+
 # Nothing to say, for either.
 CLEAN = [
     "@ MX 0 .\n",                                     # null MX (RFC 7505)
@@ -285,3 +293,143 @@ def test_hostile_input_does_not_crash(tmp_path):
         rc, out = ours(name, cwd=tmp_path)
         assert rc == 1, (name, out)
         assert "not loaded due to errors" in out
+
+
+# ---- What was read: every record, compared with what BIND read ----
+
+import dns.name
+import dns.zone
+
+FEATURES = r"""; every syntax feature at once
+$TTL 1h
+$ORIGIN feat.test.
+@ IN SOA ns1 hostmaster ( 7 ; serial
+        2h 30m ( 2w ) ; nested parentheses, as BIND allows
+        5m )
+  NS ns1
+  NS ns.other.test.
+  MX 0 .
+ns1 A 192.0.2.1
+NS1 3600 IN A 192.0.2.1  ; the same record again, another case
+Mixed.Case A 192.0.2.2
+a\.b\032c A 192.0.2.3
+\065\066 TXT "\065\066\"quoted\" \\ back;slash (paren)"
+t 60 IN TXT one "two words" "" three\ four
+t2 IN 1d2h TXT ( "split"
+     "over" ; comment inside
+     "lines" )
+h HINFO "x86 PC" Linux
+s SRV 10 20 5060 ns1
+s2 SRV 0 0 0 .
+c CAA 0 issue "letsencrypt.org"
+c CAA 128 tbs "Unknown"
+c CAA 0 iodef "mailto:sec@feat.test"
+n NAPTR 100 10 "u" "E2U+sip" "!^.*$!sip:x@feat.test!" .
+r RP mbox.feat.test. txt
+d DNAME other.test.
+spf SPF "v=spf1 -all"
+p PTR host.other.test.
+g1 TYPE65280 \# 4 0A000001
+g2 A \# 4 C0000204
+g3 CLASS1 TYPE1 192.0.2.5
+g4 TYPE999 \# 0
+g5 MX \# 3 0005 00
+k DNSKEY 257 3 8 ( AwEAAcw5QLr0IjC0wKbGoBPQv4qmeqHy9mvL5qGQTuaG5TSrNqEAR6b/
+        qvxDx6my4JmEmjUPA1JeEI9YfTUieMr2UZflu7aIbZFLw0vqiYrywCGrCHXLalOrEOmrvAxLvq4vHtuTlH7JIszzYBSes8g1vle6KG7xXiP3U5Ll96Qiu6bZ31rlMQSPB20xbqJJh6psNSrQs41QvdcXAej+K2Hl1Wd8kPriec4AgiBEh8sk5Pp8W9ROLQ7PcbqqttFaW2m7N/Wy4qcFU13roWKDEAstbxH5CHPoBfZSbIwK4KM6BK/uDHpSPIbiOvOCW+lvu9TAiZPc0oysY6aslO7jXv16Gws= )
+k DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118
+k CDS 0 0 0 00
+_25._tcp.ns1 TLSA 3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6
+ns1 SSHFP 4 2 ( 123456789abcdef67890123456789abcdef67890123456789abcdef123456789 )
+* MX 10 ns1
+sub.* TXT "not a wildcard"
+deleg NS ns.deleg
+ns.deleg A 192.0.2.9
+deep.e.n.t TXT "empty non-terminals above"
+$ORIGIN sub.feat.test.
+x A 192.0.2.10
+@ A 192.0.2.11
+$ORIGIN feat.test.
+$INCLUDE inc.zone inc
+after A 192.0.2.12
+"""
+
+FEATURES_INC = "@ A 192.0.2.20\nwww CNAME @\n$TTL 5m\nfive A 192.0.2.21\n"
+
+RFC4592 = """$ORIGIN example.
+$TTL 3600
+example. SOA ns.example.com. hm.example.com. 1 2 3 4 5
+example. NS ns.example.com.
+example. NS ns.example.net.
+*.example. TXT "this is a wildcard"
+*.example. MX 10 host1.example.
+sub.*.example. TXT "this is not a wildcard"
+host1.example. A 192.0.2.1
+_ssh._tcp.host1.example. SRV 0 0 22 host1.example.
+_ssh._tcp.host2.example. SRV 0 0 22 host1.example.
+subdel.example. NS ns.example.com.
+subdel.example. NS ns.example.net.
+"""
+
+NO_TTL = """@ IN SOA ns1 hostmaster 1 2h 30m 2w 5m
+  NS ns1
+ns1 A 192.0.2.1
+x 30 A 192.0.2.2
+y A 192.0.2.3
+"""
+
+
+def records(output, origin):
+    """The records of a -D dump, as a set dnspython compares."""
+    lines = [l for l in output.splitlines()
+             if "\t" in l and not l.startswith("zone ") and not l.startswith("dump")]
+    z = dns.zone.from_text("\n".join(lines) + "\n", origin=origin, relativize=False,
+                           check_origin=False)
+    out = set()
+    for name, node in z.nodes.items():
+        for rds in node.rdatasets:
+            for rd in rds:
+                out.add((name, rds.rdtype, rds.ttl, rd))
+    return out
+
+
+# Whose records are the blank-owner lines around an $INCLUDE?
+INCLUDE_OWNERS = """$TTL 1h
+@ SOA ns1 hm 1 2 3 4 5
+  NS ns1
+ns1 A 192.0.2.1
+$INCLUDE inc1
+  A 192.0.2.2
+$INCLUDE inc2
+"""
+
+DUMPS = [
+    ("feat.test", FEATURES, {"inc.zone": FEATURES_INC}),
+    ("o.test", INCLUDE_OWNERS, {"inc1": "b A 192.0.2.3\n", "inc2": "  TXT \"first\"\n"}),
+    ("example", RFC4592, {}),
+    ("no.ttl", NO_TTL, {}),
+]
+
+
+@pytest.mark.parametrize("origin,text,extra", DUMPS, ids=[d[0] for d in DUMPS])
+def test_records_read_as_bind_reads_them(tmp_path, origin, text, extra):
+    (tmp_path / "z.zone").write_text(text)
+    for name, body in extra.items():
+        (tmp_path / name).write_text(body)
+    r = run(["zonecheck", "-D", "z.zone", origin], cwd=tmp_path)
+    b = subprocess.run([NAMED_CHECKZONE, "-i", "local", "-D", origin, "z.zone"],
+                       capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert b.returncode == 0, b.stdout + b.stderr
+    assert r.returncode == 0, r.stdout
+    ours_set, bind_set = records(r.stdout, origin), records(b.stdout, origin)
+    assert len(bind_set) >= 5
+    assert ours_set == bind_set, "only mxhost: %s\nonly BIND: %s" % (
+        sorted(map(str, ours_set - bind_set)), sorted(map(str, bind_set - ours_set)))
+
+
+def test_example_zone_read_as_bind_reads_it():
+    path = os.path.join(REPO, "examples", "zones", "example.test.zone")
+    r = run(["zonecheck", "-D", path])
+    b = subprocess.run([NAMED_CHECKZONE, "-i", "local", "-D", "example.test", path],
+                       capture_output=True, text=True, timeout=30)
+    mine, theirs = records(r.stdout, "example.test"), records(b.stdout, "example.test")
+    assert len(mine) == 13 and mine == theirs

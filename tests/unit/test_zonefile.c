@@ -461,6 +461,8 @@ static void test_generic_errors(void **state)
 	parse_err("$TTL 1h\na TYPE65280 \\# 1 \"00\"\n", 2, "not a quoted string");
 	parse_err("$TTL 1h\na A \\# 3 0A0000\n", 2, "not valid A data");
 	parse_err("$TTL 1h\na MX \\# 3 000A05\n", 2, "not valid MX data");
+	parse_err("$TTL 1h\na TXT \\# 0\n", 2, "not valid TXT data");
+	parse_err("$TTL 1h\na TYPE99 \\# 0\n", 2, "not valid SPF data");
 }
 
 static void test_callback_stops(void **state)
