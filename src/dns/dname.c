@@ -51,7 +51,7 @@ int dname_equal(const uint8_t *a, const uint8_t *b)
 		a++;
 		b++;
 		for (uint8_t i = 0; i < n; i++)
-			if (lower(a[i]) != lower(b[i]))
+			if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 				return 0;
 		a += n;
 		b += n;
@@ -289,51 +289,86 @@ int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out)
 	return (int)o;
 }
 
-/* Whether the (trusted, possibly compressed) name at msg[off] equals name. */
-static int equal_at(const uint8_t *msg, size_t off, const uint8_t *name)
+/* Case-insensitive equality of two labels, each starting at its length. */
+static int label_equal(const uint8_t *a, const uint8_t *b)
 {
-	for (;;) {
-		uint8_t n = msg[off];
-		while ((n & 0xc0) == 0xc0) {
-			off = (size_t)(n & 0x3f) << 8 | msg[off + 1];
-			n = msg[off];
-		}
-		if (n != *name)
+	if (a[0] != b[0])
+		return 0;
+	/* Names mostly repeat in the same case: compare bytes first. */
+	for (uint8_t i = 1; i <= a[0]; i++)
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 			return 0;
-		if (n == 0)
-			return 1;
-		for (uint8_t i = 1; i <= n; i++)
-			if (lower(msg[off + i]) != lower(name[i]))
-				return 0;
-		off += (size_t)n + 1;
-		name += n + 1;
+	return 1;
+}
+
+/* The head of the children of entry e (DNAME_CTAB_NONE: the root). */
+static uint16_t *child_head(struct dname_ctab *ct, uint16_t e)
+{
+	return e == DNAME_CTAB_NONE ? &ct->root_child : &ct->child[e];
+}
+
+/* The entry below parent whose label equals label, or DNAME_CTAB_NONE. */
+static uint16_t ctab_find(struct dname_ctab *ct, const uint8_t *msg, uint16_t parent,
+			  const uint8_t *label)
+{
+	uint16_t i = *child_head(ct, parent);
+	/* Siblings only get older (smaller), so the walk ends. */
+	while (i < ct->n) {
+		if (ct->parent[i] == parent && label_equal(msg + ct->off[i], label))
+			return i;
+		if (ct->sibling[i] >= i)
+			break;
+		i = ct->sibling[i];
 	}
+	return DNAME_CTAB_NONE;
+}
+
+static void ctab_add(struct dname_ctab *ct, uint16_t off, uint16_t parent)
+{
+	uint16_t i = (uint16_t)ct->n++, *head = child_head(ct, parent);
+	ct->off[i] = off;
+	ct->parent[i] = parent;
+	ct->child[i] = DNAME_CTAB_NONE;
+	ct->sibling[i] = *head < i ? *head : DNAME_CTAB_NONE;
+	*head = i;
 }
 
 int dname_pack(struct wbuf *w, const uint8_t *name, struct dname_ctab *ct)
 {
-	uint16_t added[DNAME_MAX / 2];
-	int nadded = 0, r = -1;
-	const uint8_t *p = name;
+	const uint8_t *labels[128];
+	uint16_t match = DNAME_CTAB_NONE, offs[128];
+	int nl = 0, keep;
 
-	for (; *p; p += *p + 1) {
-		if (ct) {
-			for (int i = 0; i < ct->n; i++) {
-				if (equal_at(w->data, ct->off[i], p)) {
-					r = wbuf_u16(w, (uint16_t)(0xc000 | ct->off[i]));
-					goto done;
-				}
-			}
-			if (w->len < 0x4000)
-				added[nadded++] = (uint16_t)w->len;
-		}
-		if (wbuf_bytes(w, p, (size_t)*p + 1) < 0)
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		labels[nl++] = p;
+	/* The longest suffix already written: from the last label up. */
+	keep = nl;
+	while (ct && keep > 0) {
+		uint16_t e = ctab_find(ct, w->data, match, labels[keep - 1]);
+		if (e == DNAME_CTAB_NONE)
+			break;
+		match = e;
+		keep--;
+	}
+	/* The labels before it, then a pointer to it or the root. */
+	for (int i = 0; i < keep; i++) {
+		offs[i] = (uint16_t)w->len;
+		if (wbuf_bytes(w, labels[i], (size_t)labels[i][0] + 1) < 0)
 			return -1;
 	}
-	r = wbuf_u8(w, 0);
-done:
-	/* Only now is every suffix of this name complete in the message. */
-	for (int i = 0; r == 0 && i < nadded && ct->n < DNAME_CTAB_MAX; i++)
-		ct->off[ct->n++] = added[i];
-	return r;
+	if (match != DNAME_CTAB_NONE) {
+		if (wbuf_u16(w, (uint16_t)(0xc000 | ct->off[match])) < 0)
+			return -1;
+	} else if (wbuf_u8(w, 0) < 0) {
+		return -1;
+	}
+	/* Record the new labels, last first, each the parent of the one
+	 * before; only offsets a pointer can reach, while there is room. */
+	for (int i = keep - 1; ct && i >= 0; i--) {
+		if (ct->n >= DNAME_CTAB_MAX || offs[i] >= 0x4000)
+			break;
+		ctab_add(ct, offs[i], match);
+		match = (uint16_t)(ct->n - 1);
+	}
+	return 0;
 }

@@ -80,11 +80,26 @@ int dname_to_text(const uint8_t *name, char *buf, size_t size);
  */
 int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out);
 
-/* Where names already written into a message stand, for compression. */
-#define DNAME_CTAB_MAX 128
+/*
+ * Where names already written into a message stand, for compression: a
+ * trie of the labels written, each entry one label at its offset in the
+ * message, linked to its parent (the rest of the name) and to its
+ * children, so that matching a name costs one label compare per sibling
+ * along its path, not a scan of every name written.
+ *
+ * Only n needs resetting (or a rewind, dns_rewind) between uses: links to
+ * entries at or past n are ignored, and every entry's sibling link points
+ * to an older entry, so no walk can loop.
+ */
+#define DNAME_CTAB_MAX	128
+#define DNAME_CTAB_NONE 0xffff
 struct dname_ctab {
 	int n;
-	uint16_t off[DNAME_CTAB_MAX]; /* offset of a name (or suffix) in the message */
+	uint16_t root_child;		  /* first top-level label entry */
+	uint16_t off[DNAME_CTAB_MAX];	  /* offset of the label in the message */
+	uint16_t parent[DNAME_CTAB_MAX];  /* entry of the rest of the name */
+	uint16_t child[DNAME_CTAB_MAX];	  /* newest entry below it */
+	uint16_t sibling[DNAME_CTAB_MAX]; /* older entry with the same parent */
 };
 
 /* Writes name at the end of w, compressed against ct when ct is not NULL

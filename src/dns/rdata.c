@@ -9,63 +9,66 @@
 
 #include "core/strutil.h"
 
-#define F(...) {__VA_ARGS__, RDF_END}
+#define F(...)                                                                                     \
+	{                                                                                          \
+		__VA_ARGS__, RDF_END                                                               \
+	}
 
 static const struct rr_type_info types[] = {
-	{DNS_T_A, "A", F(RDF_A), 1},
-	{DNS_T_NS, "NS", F(RDF_CNAME), 1},
-	{DNS_T_CNAME, "CNAME", F(RDF_CNAME), 1},
-	{DNS_T_SOA, "SOA", F(RDF_CNAME, RDF_CNAME, RDF_U32, RDF_U32, RDF_U32, RDF_U32, RDF_U32), 1},
-	{DNS_T_PTR, "PTR", F(RDF_CNAME), 1},
-	{DNS_T_HINFO, "HINFO", F(RDF_STR, RDF_STR), 1},
-	{DNS_T_MX, "MX", F(RDF_U16, RDF_CNAME), 1},
-	{DNS_T_TXT, "TXT", F(RDF_STRS), 1},
-	{DNS_T_RP, "RP", F(RDF_NAME, RDF_NAME), 1},
-	{DNS_T_AAAA, "AAAA", F(RDF_AAAA), 1},
-	{DNS_T_SRV, "SRV", F(RDF_U16, RDF_U16, RDF_U16, RDF_NAME), 1},
-	{DNS_T_NAPTR, "NAPTR", F(RDF_U16, RDF_U16, RDF_STR, RDF_STR, RDF_STR, RDF_NAME), 1},
-	{DNS_T_DNAME, "DNAME", F(RDF_NAME), 1},
-	{DNS_T_SPF, "SPF", F(RDF_STRS), 1},
-	{DNS_T_CAA, "CAA", F(RDF_U8, RDF_TAG, RDF_BLOB), 1},
-	/* Named, data kept opaque. */
-	{10, "NULL", {0}, 0},
-	{11, "WKS", {0}, 0},
-	{14, "MINFO", {0}, 0},
-	{18, "AFSDB", {0}, 0},
-	{29, "LOC", {0}, 0},
-	{37, "CERT", {0}, 0},
-	{DNS_T_OPT, "OPT", {0}, 0},
-	{42, "APL", {0}, 0},
-	{DNS_T_DS, "DS", {0}, 0},
-	{44, "SSHFP", {0}, 0},
-	{45, "IPSECKEY", {0}, 0},
-	{DNS_T_RRSIG, "RRSIG", {0}, 0},
-	{DNS_T_NSEC, "NSEC", {0}, 0},
-	{DNS_T_DNSKEY, "DNSKEY", {0}, 0},
-	{49, "DHCID", {0}, 0},
-	{50, "NSEC3", {0}, 0},
-	{51, "NSEC3PARAM", {0}, 0},
-	{52, "TLSA", {0}, 0},
-	{59, "CDS", {0}, 0},
-	{60, "CDNSKEY", {0}, 0},
-	{61, "OPENPGPKEY", {0}, 0},
-	{64, "SVCB", {0}, 0},
-	{65, "HTTPS", {0}, 0},
-	{249, "TKEY", {0}, 0},
-	{250, "TSIG", {0}, 0},
-	{DNS_T_IXFR, "IXFR", {0}, 0},
-	{DNS_T_AXFR, "AXFR", {0}, 0},
-	{253, "MAILB", {0}, 0},
-	{254, "MAILA", {0}, 0},
-	{DNS_T_ANY, "ANY", {0}, 0},
-	{256, "URI", {0}, 0},
+    {DNS_T_A, "A", F(RDF_A), 1},
+    {DNS_T_NS, "NS", F(RDF_CNAME), 1},
+    {DNS_T_CNAME, "CNAME", F(RDF_CNAME), 1},
+    {DNS_T_SOA, "SOA", F(RDF_CNAME, RDF_CNAME, RDF_U32, RDF_U32, RDF_U32, RDF_U32, RDF_U32), 1},
+    {DNS_T_PTR, "PTR", F(RDF_CNAME), 1},
+    {DNS_T_HINFO, "HINFO", F(RDF_STR, RDF_STR), 1},
+    {DNS_T_MX, "MX", F(RDF_U16, RDF_CNAME), 1},
+    {DNS_T_TXT, "TXT", F(RDF_STRS), 1},
+    {DNS_T_RP, "RP", F(RDF_NAME, RDF_NAME), 1},
+    {DNS_T_AAAA, "AAAA", F(RDF_AAAA), 1},
+    {DNS_T_SRV, "SRV", F(RDF_U16, RDF_U16, RDF_U16, RDF_NAME), 1},
+    {DNS_T_NAPTR, "NAPTR", F(RDF_U16, RDF_U16, RDF_STR, RDF_STR, RDF_STR, RDF_NAME), 1},
+    {DNS_T_DNAME, "DNAME", F(RDF_NAME), 1},
+    {DNS_T_SPF, "SPF", F(RDF_STRS), 1},
+    {DNS_T_CAA, "CAA", F(RDF_U8, RDF_TAG, RDF_BLOB), 1},
+    /* Named, data kept opaque. */
+    {10, "NULL", {0}, 0},
+    {11, "WKS", {0}, 0},
+    {14, "MINFO", {0}, 0},
+    {18, "AFSDB", {0}, 0},
+    {29, "LOC", {0}, 0},
+    {37, "CERT", {0}, 0},
+    {DNS_T_OPT, "OPT", {0}, 0},
+    {42, "APL", {0}, 0},
+    {DNS_T_DS, "DS", {0}, 0},
+    {44, "SSHFP", {0}, 0},
+    {45, "IPSECKEY", {0}, 0},
+    {DNS_T_RRSIG, "RRSIG", {0}, 0},
+    {DNS_T_NSEC, "NSEC", {0}, 0},
+    {DNS_T_DNSKEY, "DNSKEY", {0}, 0},
+    {49, "DHCID", {0}, 0},
+    {50, "NSEC3", {0}, 0},
+    {51, "NSEC3PARAM", {0}, 0},
+    {52, "TLSA", {0}, 0},
+    {59, "CDS", {0}, 0},
+    {60, "CDNSKEY", {0}, 0},
+    {61, "OPENPGPKEY", {0}, 0},
+    {64, "SVCB", {0}, 0},
+    {65, "HTTPS", {0}, 0},
+    {249, "TKEY", {0}, 0},
+    {250, "TSIG", {0}, 0},
+    {DNS_T_IXFR, "IXFR", {0}, 0},
+    {DNS_T_AXFR, "AXFR", {0}, 0},
+    {253, "MAILB", {0}, 0},
+    {254, "MAILA", {0}, 0},
+    {DNS_T_ANY, "ANY", {0}, 0},
+    {256, "URI", {0}, 0},
 };
 
 static const struct {
 	uint16_t rclass;
 	const char *name;
 } classes[] = {
-	{DNS_C_IN, "IN"}, {DNS_C_CH, "CH"}, {DNS_C_HS, "HS"}, {DNS_C_NONE, "NONE"}, {DNS_C_ANY, "ANY"},
+    {DNS_C_IN, "IN"}, {DNS_C_CH, "CH"}, {DNS_C_HS, "HS"}, {DNS_C_NONE, "NONE"}, {DNS_C_ANY, "ANY"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -203,9 +206,7 @@ int rdata_check(uint16_t type, const uint8_t *rdata, size_t len)
 				o += (size_t)rdata[o] + 1;
 			}
 			break;
-		case RDF_BLOB:
-			o = len;
-			break;
+		case RDF_BLOB: o = len; break;
 		}
 	}
 	return o == len ? 0 : -1;
@@ -250,8 +251,7 @@ int rdata_unpack(uint16_t type, const uint8_t *msg, size_t msglen, size_t pos, u
 			if (*f == RDF_STRS && rdata_check(DNS_T_TXT, msg + pos, n) < 0)
 				return -1;
 			break;
-		default:
-			n = fs;
+		default: n = fs;
 		}
 		if (end - pos < n || outsize - o < n)
 			return -1;
@@ -386,12 +386,18 @@ int rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf
 			put(&o, "%s", tmp);
 			p += dname_len(rdata + p);
 			break;
-		case RDF_U8: put(&o, "%u", rdata[p]); p += 1; break;
-		case RDF_U16: put(&o, "%u", (unsigned)(rdata[p] << 8 | rdata[p + 1])); p += 2; break;
+		case RDF_U8:
+			put(&o, "%u", rdata[p]);
+			p += 1;
+			break;
+		case RDF_U16:
+			put(&o, "%u", (unsigned)(rdata[p] << 8 | rdata[p + 1]));
+			p += 2;
+			break;
 		case RDF_U32:
 			put(&o, "%lu",
 			    (unsigned long)rdata[p] << 24 | (unsigned long)rdata[p + 1] << 16 |
-				    (unsigned long)rdata[p + 2] << 8 | rdata[p + 3]);
+				(unsigned long)rdata[p + 2] << 8 | rdata[p + 3]);
 			p += 4;
 			break;
 		case RDF_A:

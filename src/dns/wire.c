@@ -59,8 +59,8 @@ int dns_question_read(const uint8_t *pkt, size_t len, size_t *pos, struct dns_qu
  * the bytes the owner and data take uncompressed. With store, copies them
  * there (advancing it) and fills rr.
  */
-static int read_rr(const uint8_t *pkt, size_t len, size_t *pos, struct dns_rr *rr,
-		   uint8_t **store, size_t *need)
+static int read_rr(const uint8_t *pkt, size_t len, size_t *pos, struct dns_rr *rr, uint8_t **store,
+		   size_t *need)
 {
 	uint8_t owner[DNAME_MAX], data[DNS_MSG_MAX];
 	struct rbuf r;
@@ -72,8 +72,7 @@ static int read_rr(const uint8_t *pkt, size_t len, size_t *pos, struct dns_rr *r
 	rbuf_init(&r, pkt, len);
 	r.pos = *pos;
 	if (rbuf_u16(&r, &rr->type) < 0 || rbuf_u16(&r, &rr->rclass) < 0 ||
-	    rbuf_u32(&r, &rr->ttl) < 0 || rbuf_u16(&r, &rr->rdlen) < 0 ||
-	    rbuf_left(&r) < rr->rdlen)
+	    rbuf_u32(&r, &rr->ttl) < 0 || rbuf_u16(&r, &rr->rdlen) < 0 || rbuf_left(&r) < rr->rdlen)
 		return -1;
 	dl = rdata_unpack(rr->type, pkt, len, r.pos, rr->rdlen, data, sizeof(data));
 	if (dl < 0)
@@ -143,7 +142,7 @@ int dns_msg_parse(const uint8_t *pkt, size_t len, struct dns_msg **out)
 	 * past the packet without failing below, but reject the obvious
 	 * before measuring. */
 	if ((size_t)probe.h.qdcount * 5 +
-		    ((size_t)probe.h.ancount + probe.h.nscount + probe.h.arcount) * 11 >
+		((size_t)probe.h.ancount + probe.h.nscount + probe.h.arcount) * 11 >
 	    len - DNS_HEADER_LEN)
 		return DNS_PARSE_MALFORMED;
 	if (walk(pkt, len, &probe, NULL, &need) < 0)

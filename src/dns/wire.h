@@ -34,7 +34,13 @@
 
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
 
-enum dns_opcode { DNS_OP_QUERY = 0, DNS_OP_IQUERY = 1, DNS_OP_STATUS = 2, DNS_OP_NOTIFY = 4, DNS_OP_UPDATE = 5 };
+enum dns_opcode {
+	DNS_OP_QUERY = 0,
+	DNS_OP_IQUERY = 1,
+	DNS_OP_STATUS = 2,
+	DNS_OP_NOTIFY = 4,
+	DNS_OP_UPDATE = 5
+};
 
 enum dns_rcode {
 	DNS_R_NOERROR = 0,
@@ -63,7 +69,7 @@ struct dns_edns {
 	uint16_t udp_size; /* the requester's payload size (class field) */
 	uint8_t ext_rcode; /* upper 8 bits of the 12-bit rcode */
 	uint8_t version;
-	uint16_t flags; /* DO */
+	uint16_t flags;	 /* DO */
 	uint16_t optlen; /* bytes of options, which mxhost ignores */
 };
 
@@ -103,7 +109,7 @@ struct dns_msg {
 
 enum dns_parse_err {
 	DNS_PARSE_OK = 0,
-	DNS_PARSE_SHORT = -1,	 /* shorter than a header */
+	DNS_PARSE_SHORT = -1,	  /* shorter than a header */
 	DNS_PARSE_MALFORMED = -2, /* a count that lies, a bad name, bad rdata, ... */
 	DNS_PARSE_NOMEM = -3,
 };

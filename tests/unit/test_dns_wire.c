@@ -253,10 +253,10 @@ static void test_two_opts_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_text),	   cmocka_unit_test(test_name_too_long),
-		cmocka_unit_test(test_name_compare),	   cmocka_unit_test(test_unpack_compression),
-		cmocka_unit_test(test_pack_compression),   cmocka_unit_test(test_rdata_text),
-		cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
+	    cmocka_unit_test(test_name_text),	      cmocka_unit_test(test_name_too_long),
+	    cmocka_unit_test(test_name_compare),      cmocka_unit_test(test_unpack_compression),
+	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
+	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
