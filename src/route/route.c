@@ -138,10 +138,15 @@ nomem:
 	return -1;
 }
 
-/* A name as text without the final dot ("." stays). */
+/* A name as text in lower case, without the final dot ("." stays). */
 static void name_text(const uint8_t *name, char *buf, size_t size)
 {
-	int n = dname_to_text(name, buf, size);
+	uint8_t lower[DNAME_MAX];
+	int n;
+
+	dname_copy(lower, name);
+	dname_lower(lower);
+	n = dname_to_text(lower, buf, size);
 	if (n > 1 && buf[n - 1] == '.')
 		buf[n - 1] = '\0';
 	else if (n < 0)
