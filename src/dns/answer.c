@@ -87,11 +87,12 @@ void answer_classify(const struct dns_msg *m, const uint8_t *qname, uint16_t qty
 		}
 		if (cname == NULL || qtype == DNS_T_CNAME)
 			break;
-		if (++a->hops > ANSWER_CHAIN_MAX) {
+		if (a->hops == ANSWER_CHAIN_MAX) {
 			a->kind = ANSWER_FAIL;
 			a->why = "CNAME chain too long";
 			return;
 		}
+		a->hops++;
 		ttl = min_u32(ttl, cname->ttl);
 		dname_copy(a->canonical, cname->rdata);
 	}
