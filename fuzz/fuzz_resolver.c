@@ -1,6 +1,6 @@
 /*
  * libFuzzer: the resolver's answer parsing — an answer packet turned into
- * a resolver result. Each input goes three ways: answer_classify (CNAME
+ * a resolver result. Each input goes three ways: outcome_read (CNAME
  * following, NXDOMAIN/NODATA, the RFC 2308 negative TTL) with its
  * invariants checked; the cache, storing and reading back what came out;
  * and the whole lookup path, the packet answering the resolver through
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "dns/answer.h"
 #include "dns/cache.h"
+#include "dns/outcome.h"
 #include "dns/resolver.h"
 #include "dns/transport.h"
 
@@ -42,42 +42,42 @@ static int answer_with_input(void *arg, const struct netaddr *server, int tcp, c
 static void check(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype)
 {
 	const struct dns_rr **rrs = calloc(m->nan + 1u, sizeof(*rrs));
-	struct answer a;
+	struct outcome a;
 
 	if (rrs == NULL)
 		return;
-	answer_classify(m, qname, qtype, &a, rrs, m->nan);
-	if (a.hops > ANSWER_CHAIN_MAX || a.nrrs > m->nan)
+	outcome_read(m, qname, qtype, &a, rrs, m->nan);
+	if (a.hops > OUTCOME_CHAIN_MAX || a.nrrs > m->nan)
 		abort();
 	switch (a.kind) {
-	case ANSWER_RECORDS:
-		if (a.nrrs == 0 || a.ttl > ANSWER_TTL_MAX)
+	case OUTCOME_RECORDS:
+		if (a.nrrs == 0 || a.ttl > OUTCOME_TTL_MAX)
 			abort();
 		for (size_t i = 0; i < a.nrrs; i++)
 			if (a.rrs[i]->type != qtype || !dname_equal(a.rrs[i]->owner, a.canonical))
 				abort();
 		break;
-	case ANSWER_NXDOMAIN:
-	case ANSWER_NODATA:
-		if (a.nrrs || a.ttl > ANSWER_NEG_TTL_MAX)
+	case OUTCOME_NXDOMAIN:
+	case OUTCOME_NODATA:
+		if (a.nrrs || a.ttl > OUTCOME_NEG_TTL_MAX)
 			abort();
 		break;
-	case ANSWER_REQUERY:
+	case OUTCOME_REQUERY:
 		if (a.hops == 0 || dname_equal(a.canonical, qname))
 			abort();
 		break;
-	case ANSWER_FAIL:
+	case OUTCOME_FAIL:
 		if (a.why == NULL)
 			abort();
 		break;
 	}
-	if (a.kind != ANSWER_FAIL && a.kind != ANSWER_REQUERY) {
+	if (a.kind != OUTCOME_FAIL && a.kind != OUTCOME_REQUERY) {
 		/* what the cache stores, it gives back */
 		struct cache *c = cache_new(4);
 		struct resolver_result r = {0}, got = {0};
-		r.status = a.kind == ANSWER_RECORDS  ? RESOLVER_ANSWER
-			   : a.kind == ANSWER_NODATA ? RESOLVER_NODATA
-						     : RESOLVER_NXDOMAIN;
+		r.status = a.kind == OUTCOME_RECORDS  ? RESOLVER_ANSWER
+			   : a.kind == OUTCOME_NODATA ? RESOLVER_NODATA
+						      : RESOLVER_NXDOMAIN;
 		r.canonical = a.canonical;
 		r.rrs = a.rrs;
 		r.nrrs = a.nrrs;

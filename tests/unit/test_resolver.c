@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "canned.h"
-#include "dns/answer.h"
 #include "dns/cache.h"
+#include "dns/outcome.h"
 #include "dns/resolver.h"
 #include "dns/transport.h"
 
@@ -289,7 +289,7 @@ static void test_negative_ttl_capped(void **state)
 	struct seen s = lookup(f, "nx.example.test", DNS_T_A);
 
 	assert_int_equal(s.status, RESOLVER_NXDOMAIN);
-	assert_int_equal(s.ttl, ANSWER_NEG_TTL_MAX);
+	assert_int_equal(s.ttl, OUTCOME_NEG_TTL_MAX);
 	teardown(f);
 }
 
@@ -672,18 +672,18 @@ static void test_transport_match(void **state)
 	assert_false(transport_match(q, (size_t)ql, a, 11)); /* short */
 }
 
-static void test_answer_classify_direct(void **state)
+static void test_outcome_read_direct(void **state)
 {
 	/* an rcode the answer cannot be read past */
 	uint8_t pkt[512];
 	int len = build(pkt, 1, DNS_F_QR | DNS_R_NOTIMP, "x.test.", DNS_T_A);
 	struct dns_msg *m;
-	struct answer a;
+	struct outcome a;
 	const struct dns_rr *rrs[1];
 
 	assert_int_equal(dns_msg_parse(pkt, (size_t)len, &m), DNS_PARSE_OK);
-	answer_classify(m, m->q.name, DNS_T_A, &a, rrs, 0);
-	assert_int_equal(a.kind, ANSWER_FAIL);
+	outcome_read(m, m->q.name, DNS_T_A, &a, rrs, 0);
+	assert_int_equal(a.kind, OUTCOME_FAIL);
 	assert_string_equal(a.why, "NOTIMP");
 	dns_msg_free(m);
 }
@@ -781,7 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_and_free),
 	    cmocka_unit_test(test_exchange),
 	    cmocka_unit_test(test_transport_match),
-	    cmocka_unit_test(test_answer_classify_direct),
+	    cmocka_unit_test(test_outcome_read_direct),
 	    cmocka_unit_test(test_cache_bounded),
 	    cmocka_unit_test(test_resolv_conf),
 	};

@@ -1,5 +1,5 @@
-/* answer: see answer.h. */
-#include "dns/answer.h"
+/* outcome: see outcome.h. */
+#include "dns/outcome.h"
 
 #include <string.h>
 
@@ -22,7 +22,7 @@ static int negative_ttl(const struct dns_msg *m, const uint8_t *name, uint32_t *
 			continue;
 		p = rr->rdata + rr->rdlen - 4;
 		minimum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-		*ttl = min_u32(min_u32(rr->ttl, minimum), ANSWER_NEG_TTL_MAX);
+		*ttl = min_u32(min_u32(rr->ttl, minimum), OUTCOME_NEG_TTL_MAX);
 		return 1;
 	}
 	*ttl = 0;
@@ -49,18 +49,18 @@ static const char *rcode_why(unsigned rcode)
 	}
 }
 
-void answer_classify(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype,
-		     struct answer *a, const struct dns_rr **rrs, size_t cap)
+void outcome_read(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype, struct outcome *a,
+		  const struct dns_rr **rrs, size_t cap)
 {
 	unsigned rcode = (unsigned)m->edns.ext_rcode << 4 | (m->h.flags & DNS_F_RCODE_MASK);
-	uint32_t ttl = ANSWER_TTL_MAX, neg;
+	uint32_t ttl = OUTCOME_TTL_MAX, neg;
 	int soa;
 
 	memset(a, 0, sizeof(*a));
 	a->rrs = rrs;
 	dname_copy(a->canonical, qname);
 	if (rcode != DNS_R_NOERROR && rcode != DNS_R_NXDOMAIN) {
-		a->kind = ANSWER_FAIL;
+		a->kind = OUTCOME_FAIL;
 		a->why = rcode_why(rcode);
 		return;
 	}
@@ -81,14 +81,14 @@ void answer_classify(const struct dns_msg *m, const uint8_t *qname, uint16_t qty
 			}
 		}
 		if (a->nrrs > 0) {
-			a->kind = ANSWER_RECORDS;
+			a->kind = OUTCOME_RECORDS;
 			a->ttl = ttl;
 			return;
 		}
 		if (cname == NULL || qtype == DNS_T_CNAME)
 			break;
-		if (a->hops == ANSWER_CHAIN_MAX) {
-			a->kind = ANSWER_FAIL;
+		if (a->hops == OUTCOME_CHAIN_MAX) {
+			a->kind = OUTCOME_FAIL;
 			a->why = "CNAME chain too long";
 			return;
 		}
@@ -100,22 +100,22 @@ void answer_classify(const struct dns_msg *m, const uint8_t *qname, uint16_t qty
 	 * the last name (RFC 6604), and so does the SOA. */
 	soa = negative_ttl(m, a->canonical, &neg);
 	if (rcode == DNS_R_NXDOMAIN) {
-		a->kind = ANSWER_NXDOMAIN;
+		a->kind = OUTCOME_NXDOMAIN;
 		a->ttl = min_u32(ttl, neg);
 		return;
 	}
 	if (a->hops > 0 && !soa) {
 		/* A CNAME out of the server's zone: it could not say more. */
-		a->kind = ANSWER_REQUERY;
+		a->kind = OUTCOME_REQUERY;
 		a->ttl = ttl;
 		return;
 	}
 	if (a->hops == 0 && !soa && has_ns(m) && !(m->h.flags & DNS_F_AA)) {
 		/* A delegation, not an answer: the server does not recurse. */
-		a->kind = ANSWER_FAIL;
+		a->kind = OUTCOME_FAIL;
 		a->why = "referral (server does not recurse)";
 		return;
 	}
-	a->kind = ANSWER_NODATA;
+	a->kind = OUTCOME_NODATA;
 	a->ttl = min_u32(ttl, neg);
 }
