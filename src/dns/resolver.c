@@ -63,7 +63,7 @@ struct resolver_query {
 	size_t qlen;
 	uint32_t timeout_ms;
 	unsigned tries;
-	int use_tcp;
+	unsigned xflags; /* TRANSPORT_* */
 };
 
 static uint64_t monotonic_seconds(void *arg)
@@ -453,7 +453,7 @@ static void on_exchange_answer(void *arg, int err, const uint8_t *pkt, size_t le
 static int exchange_send(struct resolver_query *q)
 {
 	q->t = transport_start(q->res->base, &q->res->hook, &q->xserver, q->query, q->qlen,
-			       q->timeout_ms, q->use_tcp, on_exchange_answer, q);
+			       q->timeout_ms, q->xflags, on_exchange_answer, q);
 	return q->t ? 0 : -1;
 }
 
@@ -513,7 +513,8 @@ struct resolver_query *resolver_exchange(struct resolver *res, const struct neta
 	q->xserver = *server;
 	q->timeout_ms = timeout_ms ? timeout_ms : res->timeout_ms;
 	q->tries = tries ? tries : 1;
-	q->use_tcp = use_tcp;
+	q->xflags = ((use_tcp & RESOLVER_X_TCP) ? TRANSPORT_TCP : 0) |
+		    ((use_tcp & RESOLVER_X_NO_FALLBACK) ? TRANSPORT_NO_FALLBACK : 0);
 	if (exchange_send(q) < 0) {
 		exchange_done(q, errno ? errno : EIO, NULL, 0);
 		return NULL;

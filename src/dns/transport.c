@@ -23,6 +23,7 @@ struct transport {
 	size_t qlen;
 	uint32_t timeout_ms;
 	int tcp;
+	int no_fallback;
 	int fd;
 	struct event *io, *timer;
 	transport_cb cb;
@@ -140,7 +141,7 @@ static int consider(struct transport *t, const uint8_t *pkt, size_t len)
 		return 0;
 	}
 	dns_header_read(pkt, len, &h);
-	if ((h.flags & DNS_F_TC) && !t->tcp) {
+	if ((h.flags & DNS_F_TC) && !t->tcp && !t->no_fallback) {
 		/* Truncated: the same question again over TCP, with a new ID
 		 * (the UDP one has been seen on the wire). */
 		log_debug(
@@ -336,7 +337,7 @@ static int start_canned(struct transport *t)
 
 struct transport *transport_start(struct event_base *base, const struct transport_hook *hook,
 				  const struct netaddr *server, const uint8_t *query, size_t len,
-				  uint32_t timeout_ms, int tcp, transport_cb cb, void *arg)
+				  uint32_t timeout_ms, unsigned flags, transport_cb cb, void *arg)
 {
 	struct transport *t;
 	int saved;
@@ -353,7 +354,8 @@ struct transport *transport_start(struct event_base *base, const struct transpor
 		t->hook = *hook;
 	t->server = *server;
 	t->fd = -1;
-	t->tcp = tcp;
+	t->tcp = (flags & TRANSPORT_TCP) != 0;
+	t->no_fallback = (flags & TRANSPORT_NO_FALLBACK) != 0;
 	t->timeout_ms = timeout_ms;
 	t->cb = cb;
 	t->arg = arg;

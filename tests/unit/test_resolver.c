@@ -578,7 +578,8 @@ static void on_exchange(void *arg, int err, const uint8_t *pkt, size_t len)
 		memcpy(x->pkt, pkt, len);
 }
 
-static struct xseen exchange(struct fixture *f, const char *name, uint16_t type, unsigned tries)
+static struct xseen exchange_flags(struct fixture *f, const char *name, uint16_t type,
+				   unsigned tries, int flags)
 {
 	struct xseen x = {0};
 	uint8_t n[DNAME_MAX], q[512];
@@ -586,10 +587,16 @@ static struct xseen exchange(struct fixture *f, const char *name, uint16_t type,
 
 	dname_from_text(n, name, strlen(name), NULL);
 	len = dns_build_query(q, sizeof(q), 0xbeef, DNS_F_RD, n, type, DNS_C_IN, 0);
-	resolver_exchange(f->res, &f->servers[0], q, (size_t)len, 30, tries, 0, on_exchange, &x);
+	resolver_exchange(f->res, &f->servers[0], q, (size_t)len, 30, tries, flags, on_exchange,
+			  &x);
 	while (!x.called)
 		event_base_loop(f->base, EVLOOP_ONCE);
 	return x;
+}
+
+static struct xseen exchange(struct fixture *f, const char *name, uint16_t type, unsigned tries)
+{
+	return exchange_flags(f, name, type, tries, 0);
 }
 
 static void test_exchange(void **state)
@@ -631,6 +638,18 @@ static void test_exchange(void **state)
 	x = exchange(f, "big.example.test", DNS_T_A, 1);
 	assert_int_equal(x.err, 0);
 	assert_int_equal(e[4].asked_tcp, 1);
+	assert_false(x.pkt[2] & (DNS_F_TC >> 8));
+
+	/* the tool that retries over TCP itself gets the truncated answer */
+	x = exchange_flags(f, "big.example.test", DNS_T_A, 1, RESOLVER_X_NO_FALLBACK);
+	assert_int_equal(x.err, 0);
+	assert_true(x.pkt[2] & (DNS_F_TC >> 8));
+	assert_int_equal(e[4].asked_tcp, 1);
+	/* and TCP from the start */
+	x = exchange_flags(f, "big.example.test", DNS_T_A, 1, RESOLVER_X_TCP);
+	assert_int_equal(x.err, 0);
+	assert_int_equal(e[4].asked_tcp, 2);
+	assert_int_equal(e[4].asked, 4);
 	teardown(f);
 }
 
