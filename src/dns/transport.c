@@ -126,8 +126,9 @@ static int start_io(struct transport *t)
 }
 
 /*
- * A packet that came from the server's address: 1 when the exchange is
- * over (reported, t freed), 0 to keep waiting.
+ * A packet that came from the server's address: 0 to keep reading, 1 when
+ * the socket read from is done with (the exchange reported and t freed,
+ * or moved over to TCP).
  */
 static int consider(struct transport *t, const uint8_t *pkt, size_t len)
 {
