@@ -14,27 +14,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "dns/zone.h"
 #include "dns/zonelex.h"
 
-/* An NS, MX or SRV record, kept for the checks after the load. */
+/* An NS, MX or SRV record, kept for the checks after the load; its
+ * owner and target are in the check's name pool (zones are big). */
 struct target {
 	const char *file; /* interned */
 	unsigned line;
 	uint16_t type;
-	uint8_t owner[DNAME_MAX];
-	uint8_t name[DNAME_MAX];
+	size_t owner, name; /* offsets into the pool */
 };
 
 struct check {
 	struct target *t;
 	size_t n, cap;
+	uint8_t *pool;
+	size_t used, size;
 	char **files;
 	size_t nfiles;
 	int errors;
 };
+
+/* Copies a name into the pool; returns its offset, or -1. */
+static long pool_add(struct check *c, const uint8_t *name)
+{
+	size_t len = dname_len(name);
+	if (c->size - c->used < len) {
+		size_t size = c->size ? c->size * 2 : 65536;
+		uint8_t *p = realloc(c->pool, size);
+		if (p == NULL)
+			return -1;
+		c->pool = p;
+		c->size = size;
+	}
+	memcpy(c->pool + c->used, name, len);
+	c->used += len;
+	return (long)(c->used - len);
+}
 
 static int observe(void *arg, const struct dns_rr *rr, const struct zonefile_pos *pos,
 		   struct zonefile_error *err)
@@ -42,6 +62,7 @@ static int observe(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 	struct check *c = arg;
 	int off = rdata_target_offset(rr->type);
 	struct target *t;
+	long o, n;
 
 	if (rr->type != DNS_T_NS && rr->type != DNS_T_MX && rr->type != DNS_T_SRV)
 		return 0;
@@ -62,12 +83,14 @@ static int observe(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 			goto nomem;
 		c->nfiles++;
 	}
+	if ((o = pool_add(c, rr->owner)) < 0 || (n = pool_add(c, rr->rdata + off)) < 0)
+		goto nomem;
 	t = &c->t[c->n++];
 	t->file = c->files[c->nfiles - 1];
 	t->line = pos->line;
 	t->type = rr->type;
-	dname_copy(t->owner, rr->owner);
-	dname_copy(t->name, rr->rdata + off);
+	t->owner = (size_t)o;
+	t->name = (size_t)n;
 	return 0;
 nomem:
 	snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -129,32 +152,33 @@ static int has_address(const struct zone_node *n)
 static void check_target(struct check *c, const struct zone *z, const struct target *t)
 {
 	char on[DNAME_TEXT_MAX], tn[DNAME_TEXT_MAX], typed[DNAME_TEXT_MAX], ty[16];
+	const uint8_t *owner_name = c->pool + t->owner, *name = c->pool + t->name;
 	const struct zone_node *owner, *n;
 	struct zone_result r;
 	int apex_ns;
 
-	if (dname_is_root(t->name))
+	if (dname_is_root(name))
 		return; /* null MX (RFC 7505), "no such service" SRV (RFC 2782) */
-	zone_lookup(z, t->owner, &r);
+	zone_lookup(z, owner_name, &r);
 	if (r.match == ZONE_DELEGATION &&
-	    !(t->type == DNS_T_NS && dname_equal(zone_node_name(r.node), t->owner)))
+	    !(t->type == DNS_T_NS && dname_equal(zone_node_name(r.node), owner_name)))
 		return; /* occluded data below a zone cut */
 	owner = r.node;
 	apex_ns = t->type == DNS_T_NS && owner == zone_apex(z);
-	text(t->owner, on, sizeof(on));
-	text(t->name, tn, sizeof(tn));
+	text(owner_name, on, sizeof(on));
+	text(name, tn, sizeof(tn));
 	rr_type_name(t->type, ty, sizeof(ty));
 
-	if (looks_like_address(t->name, zone_origin(z), typed, sizeof(typed)))
+	if (looks_like_address(name, zone_origin(z), typed, sizeof(typed)))
 		printf("%s:%u: warning: %s/%s '%s' is an address, not a host name\n", t->file,
 		       t->line, on, ty, typed);
-	zone_lookup(z, t->name, &r);
+	zone_lookup(z, name, &r);
 	switch (r.match) {
 	case ZONE_NOTINZONE: return;
 	case ZONE_DELEGATION:
 		if (t->type != DNS_T_NS || apex_ns)
 			return;
-		if (!has_address(zone_find(z, t->name)))
+		if (!has_address(zone_find(z, name)))
 			printf("%s:%u: warning: %s/NS '%s' has no %s GLUE address records (A or "
 			       "AAAA)\n",
 			       t->file, t->line, on, tn, r.node == owner ? "REQUIRED" : "SIBLING");
@@ -268,5 +292,6 @@ int cmd_zonecheck(int argc, char **argv)
 		free(c.files[i]);
 	free(c.files);
 	free(c.t);
+	free(c.pool);
 	return c.errors ? 1 : 0;
 }

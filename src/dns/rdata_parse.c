@@ -280,6 +280,155 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 	return (int)o;
 }
 
+/* "MX exchange", for messages; cheap, since it runs for every field. */
+static void join(char *buf, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la + 1 + lb >= size)
+		lb = la + 1 < size ? size - la - 2 : 0;
+	if (la + 1 >= size)
+		la = size - 2, lb = 0;
+	memcpy(buf, a, la);
+	buf[la] = ' ';
+	memcpy(buf + la + 1, b, lb);
+	buf[la + 1 + lb] = '\0';
+}
+
+/*
+ * Types rdata.h keeps opaque (their data holds no name to compress) but
+ * that zone files commonly write in their own text form: numbers, then
+ * hex or base64 to the end. TLSA matters to a mail host (DANE, RFC 7672).
+ */
+enum { X_END, X_U8, X_U16, X_HEX, X_B64 };
+
+static const struct {
+	uint16_t type;
+	uint8_t f[5];
+	const char *names[5];
+} keyish[] = {
+    {DNS_T_DS, {X_U16, X_U8, X_U8, X_HEX}, {"key tag", "algorithm", "digest type", "digest"}},
+    {59 /* CDS */, {X_U16, X_U8, X_U8, X_HEX}, {"key tag", "algorithm", "digest type", "digest"}},
+    {44 /* SSHFP */, {X_U8, X_U8, X_HEX}, {"algorithm", "type", "fingerprint"}},
+    {52 /* TLSA */, {X_U8, X_U8, X_U8, X_HEX}, {"usage", "selector", "matching type", "data"}},
+    {53 /* SMIMEA */, {X_U8, X_U8, X_U8, X_HEX}, {"usage", "selector", "matching type", "data"}},
+    {DNS_T_DNSKEY, {X_U16, X_U8, X_U8, X_B64}, {"flags", "protocol", "algorithm", "key"}},
+    {60 /* CDNSKEY */, {X_U16, X_U8, X_U8, X_B64}, {"flags", "protocol", "algorithm", "key"}},
+};
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static int hexval(char c);
+
+/* Hex or base64 split over words ti.. to the end, appended to out. */
+static int put_encoded(int kind, const struct rdata_token *tok, size_t ti, size_t ntok,
+		       uint8_t *out, size_t *o, size_t outsize, const char *what, struct perr *e)
+{
+	unsigned acc = 0, bits = 0, pad = 0;
+	size_t start = *o;
+
+	for (size_t i = ti; i < ntok; i++) {
+		if (tok[i].quoted)
+			return fail(e, i, "%s must not be quoted", what);
+		for (size_t k = 0; k < tok[i].len; k++) {
+			char c = tok[i].s[k];
+			int v = kind == X_HEX ? hexval(c) : b64val(c);
+			if (kind == X_B64 && c == '=' && bits >= 2) {
+				pad++;
+				continue;
+			}
+			if (v < 0 || pad)
+				return fail(e, i, "bad %s: '%c' is not a %s digit", what,
+					    (unsigned char)c >= 0x20 ? c : '?',
+					    kind == X_HEX ? "hex" : "base64");
+			acc = acc << (kind == X_HEX ? 4 : 6) | (unsigned)v;
+			bits += kind == X_HEX ? 4 : 6;
+			if (bits >= 8) {
+				bits -= 8;
+				if (*o >= outsize)
+					return fail(e, i, "record data longer than 65535 octets");
+				out[(*o)++] = (uint8_t)(acc >> bits);
+				acc &= (1u << bits) - 1;
+			}
+		}
+	}
+	if (*o == start)
+		return fail(e, ntok, "record is missing its %s", what);
+	if (bits && (kind == X_HEX || acc != 0 || bits == 6))
+		return fail(e, ntok - 1, "bad %s: %s", what,
+			    kind == X_HEX ? "odd number of hex digits" : "truncated base64");
+	return 0;
+}
+
+/* The digest length the digest type in data implies (DS: RFC 4509,
+ * 6605; SSHFP: RFC 6594), as BIND checks; 0 when not known. */
+static size_t digest_size(uint16_t type, const uint8_t *data)
+{
+	if (type == DNS_T_DS || type == 59)
+		switch (data[3]) {
+		case 1: return 20;
+		case 2: return 32;
+		case 4: return 48;
+		}
+	if (type == 44)
+		switch (data[1]) {
+		case 1: return 20;
+		case 2: return 32;
+		}
+	return 0;
+}
+
+/* Returns the length, -1 on an error, -2 when type has no text form here. */
+static int parse_keyish(uint16_t type, const struct rdata_token *tok, size_t ntok, uint8_t *out,
+			size_t outsize, struct perr *e)
+{
+	char tn[16], full[64], sb[80];
+	size_t o = 0, ti = 0, k;
+
+	for (k = 0; k < sizeof(keyish) / sizeof(keyish[0]); k++)
+		if (keyish[k].type == type)
+			break;
+	if (k == sizeof(keyish) / sizeof(keyish[0]))
+		return -2;
+	rr_type_name(type, tn, sizeof(tn));
+	for (int fi = 0; fi < 5 && keyish[k].f[fi] != X_END; fi++) {
+		uint8_t f = keyish[k].f[fi];
+		uint32_t v;
+		snprintf(full, sizeof(full), "%s %s", tn, keyish[k].names[fi]);
+		if (f == X_HEX || f == X_B64) {
+			size_t start = o, want;
+			if (put_encoded(f, tok, ti, ntok, out, &o, outsize, full, e) < 0)
+				return -1;
+			want = digest_size(type, out);
+			if (want && o - start != want)
+				return fail(e, ti, "%s has %zu octets; digest type %u has %zu",
+					    full, o - start, out[start - 1], want);
+			return (int)o;
+		}
+		if (ti >= ntok)
+			return fail(e, ntok, "%s record is missing its %s", tn,
+				    keyish[k].names[fi]);
+		if (number(&tok[ti], f == X_U8 ? 255 : 65535, &v) < 0)
+			return fail(e, ti, "bad %s '%s': expected a number from 0 to %u", full,
+				    show(&tok[ti], sb, sizeof(sb)), f == X_U8 ? 255 : 65535);
+		if (outsize - o < 2)
+			return fail(e, ti, "record data longer than 65535 octets");
+		if (f == X_U16)
+			out[o++] = (uint8_t)(v >> 8);
+		out[o++] = (uint8_t)v;
+		ti++;
+	}
+	return (int)o;
+}
+
 /* SOA timers take TTL units (2h, 1w), as BIND and NSD allow. */
 static int soa_timer(uint16_t type, int field)
 {
@@ -302,11 +451,15 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 	rr_type_name(type, tn, sizeof(tn));
 	if (ntok > 0 && !tok[0].quoted && tok[0].len == 2 && memcmp(tok[0].s, "\\#", 2) == 0)
 		return parse_generic(type, tok, ntok, out, outsize, &e);
-	if (info == NULL || !info->known)
+	if (info == NULL || !info->known) {
+		int r = parse_keyish(type, tok, ntok, out, outsize, &e);
+		if (r != -2)
+			return r;
 		return fail(&e, 0,
 			    "%s data can only be written in the generic form \\# LENGTH HEX "
 			    "(RFC 3597)",
 			    tn);
+	}
 
 	for (int fi = 0; info->fields[fi] != 0; fi++) {
 		uint8_t f = info->fields[fi];
@@ -315,7 +468,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 		char full[64];
 		uint32_t v;
 
-		snprintf(full, sizeof(full), "%s %s", tn, what);
+		join(full, sizeof(full), tn, what);
 		if (t == NULL)
 			return fail(&e, ntok, "%s record is missing its %s", tn, what);
 		switch (f) {
@@ -371,7 +524,7 @@ int rdata_parse(uint16_t type, const struct rdata_token *tok, size_t ntok, const
 			ti++;
 			break;
 		case RDF_STRS:
-			snprintf(full, sizeof(full), "%s string", tn);
+			join(full, sizeof(full), tn, "string");
 			for (; ti < ntok; ti++)
 				if (put_string(&tok[ti], ti, out, &o, outsize, 255, 1, full, &e) <
 				    0)

@@ -17,23 +17,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/strutil.h"
 
+/* What the lookup reads comes first, the key last, so that a probe
+ * that finds a node mostly touches one cache line. */
 struct zone_node {
-	const uint8_t *name; /* as first written in the file */
-	const uint8_t *key;  /* lower case */
-	uint32_t hash;
-	uint8_t keylen;
-	uint8_t labels;
-	uint16_t nsets;
 	const struct zone_node *parent, *cut, *wild;
 	const struct zone_rrset **sets;
-	/* Load time only. */
-	uint32_t parent_idx;
-	struct bset *b;
-	uint16_t bcap;
+	const uint8_t *name; /* as first written in the file */
+	struct bset *b;	     /* the sets while loading */
+	uint16_t nsets, bcap;
+	uint8_t keylen, labels;
+	uint8_t key[]; /* the name in lower case */
 };
 
 /* A set while the zone is being built. */
@@ -52,7 +51,7 @@ struct chunk {
 
 struct slot {
 	uint32_t hash;
-	uint32_t idx; /* node index + 1; 0 is an empty slot */
+	struct zone_node *node; /* NULL: an empty slot */
 };
 
 struct zone {
@@ -60,7 +59,8 @@ struct zone {
 	uint8_t origin_key[DNAME_MAX];
 	uint8_t origin_len, origin_labels;
 	uint32_t origin_hash;
-	struct zone_node *nodes;
+	uint32_t seed;		  /* random: names hash differently in every zone */
+	struct zone_node **nodes; /* in the region; this array for zone_node_at */
 	size_t nnodes, capnodes;
 	struct slot *table;
 	uint32_t mask; /* table size - 1 */
@@ -106,6 +106,20 @@ static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 
 #define HASH_SEED 2166136261u
 
+/* Where a hash goes in a table: FNV's low bits depend only on the low
+ * bits of its input, so the bits are mixed first (MurmurHash3's
+ * finalizer). With a random seed per zone, a zone file cannot be written
+ * to make its names collide. */
+static inline uint32_t slot_of(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
 /* Lower-cases name into out, recording where each label starts (and
  * off[n], where the root label is); returns n, the number of labels. */
 static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], size_t *len)
@@ -127,11 +141,11 @@ static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], siz
 }
 
 /* The hash of a whole lower-case name (labels from the root down). */
-static uint32_t name_hash(const uint8_t *key)
+static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 {
 	uint8_t off[128];
 	int n = 0;
-	uint32_t h = HASH_SEED;
+	uint32_t h = z->seed;
 	for (size_t o = 0; key[o]; o += (size_t)key[o] + 1)
 		off[n++] = (uint8_t)o;
 	while (n > 0)
@@ -144,15 +158,12 @@ static uint32_t name_hash(const uint8_t *key)
 static struct zone_node *table_find(const struct zone *z, const uint8_t *key, size_t len,
 				    uint32_t h)
 {
-	for (uint32_t i = h & z->mask;; i = (i + 1) & z->mask) {
+	for (uint32_t i = slot_of(h) & z->mask;; i = (i + 1) & z->mask) {
 		const struct slot *s = &z->table[i];
-		if (s->idx == 0)
+		if (s->node == NULL)
 			return NULL;
-		if (s->hash == h) {
-			struct zone_node *n = &z->nodes[s->idx - 1];
-			if (n->keylen == len && memcmp(n->key, key, len) == 0)
-				return n;
-		}
+		if (s->hash == h && s->node->keylen == len && memcmp(s->node->key, key, len) == 0)
+			return s->node;
 	}
 }
 
@@ -162,12 +173,14 @@ static int table_grow(struct zone *z)
 	struct slot *t = calloc(size, sizeof(*t));
 	if (t == NULL)
 		return -1;
-	for (size_t k = 0; k < z->nnodes; k++) {
-		uint32_t i = z->nodes[k].hash & (size - 1);
-		while (t[i].idx)
-			i = (i + 1) & (size - 1);
-		t[i].hash = z->nodes[k].hash;
-		t[i].idx = (uint32_t)k + 1;
+	for (uint32_t k = 0; z->table && k <= z->mask; k++) {
+		uint32_t i;
+		if (z->table[k].node == NULL)
+			continue;
+		for (i = slot_of(z->table[k].hash) & (size - 1); t[i].node;
+		     i = (i + 1) & (size - 1))
+			;
+		t[i] = z->table[k];
 	}
 	free(z->table);
 	z->table = t;
@@ -175,44 +188,38 @@ static int table_grow(struct zone *z)
 	return 0;
 }
 
-/* Adds a node for name (not yet in the table); returns its index or -1. */
-static long node_add(struct zone *z, const uint8_t *name, const uint8_t *key, size_t len,
-		     uint32_t h)
+/* Adds a node for name (not yet in the table); NULL when out of memory. */
+static struct zone_node *node_add(struct zone *z, const uint8_t *name, const uint8_t *key,
+				  size_t len, uint32_t h)
 {
 	struct zone_node *n;
-	uint8_t *mem;
 	uint32_t i;
 
-	if (z->nnodes >= 0xfffffffe)
-		return -1;
 	if (z->nnodes == z->capnodes) {
 		size_t cap = z->capnodes ? z->capnodes * 2 : 256;
-		struct zone_node *nn = realloc(z->nodes, cap * sizeof(*nn));
+		struct zone_node **nn = realloc(z->nodes, cap * sizeof(*nn));
 		if (nn == NULL)
-			return -1;
+			return NULL;
 		z->nodes = nn;
 		z->capnodes = cap;
 	}
 	if ((z->nnodes + 1) * 2 > (size_t)z->mask + 1 && table_grow(z) < 0)
-		return -1;
-	mem = zalloc(z, len * 2);
-	if (mem == NULL)
-		return -1;
-	memcpy(mem, name, len);
-	memcpy(mem + len, key, len);
-	n = &z->nodes[z->nnodes];
+		return NULL;
+	n = zalloc(z, sizeof(*n) + len * 2);
+	if (n == NULL)
+		return NULL;
 	memset(n, 0, sizeof(*n));
-	n->name = mem;
-	n->key = mem + len;
+	memcpy(n->key, key, len);
+	memcpy(n->key + len, name, len);
+	n->name = n->key + len;
 	n->keylen = (uint8_t)len;
-	n->hash = h;
 	n->labels = (uint8_t)dname_labels(key);
-	n->parent_idx = UINT32_MAX;
-	for (i = h & z->mask; z->table[i].idx; i = (i + 1) & z->mask)
+	for (i = slot_of(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
 		;
 	z->table[i].hash = h;
-	z->table[i].idx = (uint32_t)z->nnodes + 1;
-	return (long)z->nnodes++;
+	z->table[i].node = n;
+	z->nodes[z->nnodes++] = n;
+	return n;
 }
 
 /* ---- record data: equality as DNSSEC defines it (names in the RFC 1035
@@ -249,26 +256,14 @@ static void rdata_canon(uint16_t type, const uint8_t *in, size_t len, uint8_t *o
 	}
 }
 
-static int rdata_same(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	static _Thread_local uint8_t ca[65535], cb[65535];
-	if (alen != blen)
-		return 0;
-	if (memcmp(a, b, alen) == 0)
-		return 1;
-	rdata_canon(type, a, alen, ca);
-	rdata_canon(type, b, blen, cb);
-	return memcmp(ca, cb, alen) == 0;
-}
-
 /* ---- loading ---- */
 
 /* Duplicate finder: one entry per record, keyed by node, type and the
  * record's canonical data. Load time only. */
 struct dupent {
 	uint32_t hash;
-	uint32_t node; /* + 1 */
 	uint16_t type;
+	const struct zone_node *node; /* NULL: an empty slot */
 	const struct zone_rdata *rd;
 };
 
@@ -278,6 +273,7 @@ struct load {
 	struct dupent *dup;
 	uint32_t dupmask;
 	size_t ndup;
+	uint8_t *canon; /* two records' data in canonical form */
 	int have_soa;
 };
 
@@ -320,9 +316,9 @@ static int dup_grow(struct load *ld)
 		return -1;
 	for (uint32_t k = 0; ld->dup && k <= ld->dupmask; k++) {
 		uint32_t i;
-		if (ld->dup[k].node == 0)
+		if (ld->dup[k].node == NULL)
 			continue;
-		for (i = ld->dup[k].hash & (size - 1); t[i].node; i = (i + 1) & (size - 1))
+		for (i = slot_of(ld->dup[k].hash) & (size - 1); t[i].node; i = (i + 1) & (size - 1))
 			;
 		t[i] = ld->dup[k];
 	}
@@ -333,22 +329,27 @@ static int dup_grow(struct load *ld)
 }
 
 /* Whether the record is there already; if not, remembers it. -1: no memory. */
-static int dup_check(struct load *ld, uint32_t node, uint16_t type, const struct zone_rdata *rd)
+static int dup_check(struct load *ld, const struct zone_node *node, uint16_t type,
+		     const struct zone_rdata *rd)
 {
-	static _Thread_local uint8_t canon[65535];
-	uint32_t h = HASH_SEED ^ node ^ ((uint32_t)type << 20), i;
+	uint8_t *canon = ld->canon, *other = ld->canon + 65535;
+	uint32_t h = ld->z->seed ^ (uint32_t)((uintptr_t)node >> 3) ^ ((uint32_t)type << 20), i;
 
 	rdata_canon(type, rd->data, rd->len, canon);
 	for (size_t k = 0; k < rd->len; k++)
 		h = (h ^ canon[k]) * 16777619u;
-	for (i = h & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
+	for (i = slot_of(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
 		const struct dupent *d = &ld->dup[i];
-		if (d->hash == h && d->node == node + 1 && d->type == type &&
-		    rdata_same(type, d->rd->data, d->rd->len, rd->data, rd->len))
+		if (d->hash != h || d->node != node || d->type != type || d->rd->len != rd->len)
+			continue;
+		if (memcmp(d->rd->data, rd->data, rd->len) == 0)
+			return 1;
+		rdata_canon(type, d->rd->data, d->rd->len, other);
+		if (memcmp(canon, other, rd->len) == 0)
 			return 1;
 	}
 	ld->dup[i].hash = h;
-	ld->dup[i].node = node + 1;
+	ld->dup[i].node = node;
 	ld->dup[i].type = type;
 	ld->dup[i].rd = rd;
 	if (++ld->ndup * 2 > (size_t)ld->dupmask + 1 && dup_grow(ld) < 0)
@@ -360,6 +361,13 @@ static int dup_check(struct load *ld, uint32_t node, uint16_t type, const struct
 static int cname_companion(uint16_t type)
 {
 	return type == DNS_T_RRSIG || type == DNS_T_NSEC;
+}
+
+/* The owner and type of a record as text, for a message. */
+static void rr_names(const struct dns_rr *rr, char *on, size_t onsize, char *tn, size_t tnsize)
+{
+	dname_to_text(rr->owner, on, onsize);
+	rr_type_name(rr->type, tn, tnsize);
 }
 
 static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos *pos,
@@ -374,50 +382,46 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 	struct zone_node *n;
 	struct bset *set = NULL;
 	struct zone_rdata *rd;
-	long idx;
 	int labels;
 
-	rr_type_name(rr->type, tn, sizeof(tn));
 	if (rr->rclass != DNS_C_IN) {
 		char cn[16];
 		return load_fail(err, pos, "class %s differs from the zone's class IN",
 				 rr_class_name(rr->rclass, cn, sizeof(cn)));
 	}
 	labels = name_prepare(rr->owner, key, off, &len);
-	dname_to_text(rr->owner, on, sizeof(on));
+	/* Names for messages, made only when one is needed. */
+#define NAMES() rr_names(rr, on, sizeof(on), tn, sizeof(tn))
 	if (labels < z->origin_labels ||
 	    memcmp(key + off[labels - z->origin_labels], z->origin_key, z->origin_len) != 0) {
 		char zn[DNAME_TEXT_MAX];
+		NAMES();
 		dname_to_text(z->origin, zn, sizeof(zn));
 		return load_fail(err, pos, "%s is outside the zone %s (out-of-zone data)", on, zn);
 	}
 	if (rr->type == DNS_T_SOA && labels != z->origin_labels)
-		return load_fail(err, pos, "SOA record not at the top of the zone (%s)", on);
+		return NAMES(),
+		       load_fail(err, pos, "SOA record not at the top of the zone (%s)", on);
 	if (rr->type == DNS_T_CNAME && labels == z->origin_labels)
-		return load_fail(err, pos,
-				 "CNAME at the top of the zone (%s): the apex must keep "
-				 "its SOA and NS records",
-				 on);
+		return NAMES(), load_fail(err, pos,
+					  "CNAME at the top of the zone (%s): the apex must keep "
+					  "its SOA and NS records",
+					  on);
 
-	h = name_hash(key);
+	h = name_hash(z, key);
 	n = table_find(z, key, len, h);
-	if (n == NULL) {
-		idx = node_add(z, rr->owner, key, len, h);
-		if (idx < 0)
-			return load_fail(err, pos, "out of memory");
-		n = &z->nodes[idx];
-	}
-	idx = n - z->nodes;
+	if (n == NULL && (n = node_add(z, rr->owner, key, len, h)) == NULL)
+		return load_fail(err, pos, "out of memory");
 	for (unsigned i = 0; i < n->nsets; i++) {
 		uint16_t t = n->b[i].type;
 		if (t == rr->type)
 			set = &n->b[i];
 		else if ((rr->type == DNS_T_CNAME && !cname_companion(t)) ||
 			 (t == DNS_T_CNAME && !cname_companion(rr->type)))
-			return load_fail(err, pos,
-					 "CNAME and other data at %s (a name with a "
-					 "CNAME can have no other records)",
-					 on);
+			return NAMES(), load_fail(err, pos,
+						  "CNAME and other data at %s (a name with a "
+						  "CNAME can have no other records)",
+						  on);
 	}
 
 	rd = zalloc(z, sizeof(*rd) + rr->rdlen);
@@ -425,19 +429,20 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		return load_fail(err, pos, "out of memory");
 	rd->len = rr->rdlen;
 	memcpy(rd->data, rr->rdata, rr->rdlen);
-	switch (dup_check(ld, (uint32_t)idx, rr->type, rd)) {
+	switch (dup_check(ld, n, rr->type, rd)) {
 	case 1: return 0; /* the same record again: kept once, as BIND and NSD do */
 	case -1: return load_fail(err, pos, "out of memory");
 	}
 	if (set && (rr->type == DNS_T_SOA || rr->type == DNS_T_CNAME))
-		return load_fail(err, pos, "more than one %s record at %s (only one is allowed)",
+		return NAMES(),
+		       load_fail(err, pos, "more than one %s record at %s (only one is allowed)",
 				 tn, on);
 	if (set == NULL) {
 		if (n->nsets == n->bcap) {
 			uint16_t cap = n->bcap ? (uint16_t)(n->bcap * 2) : 2;
 			struct bset *b;
 			if (n->bcap >= 32768)
-				return load_fail(err, pos, "too many types at %s", on);
+				return NAMES(), load_fail(err, pos, "too many types at %s", on);
 			b = realloc(n->b, cap * sizeof(*b));
 			if (b == NULL)
 				return load_fail(err, pos, "out of memory");
@@ -449,6 +454,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		set->type = rr->type;
 		set->ttl = rr->ttl;
 	} else if (set->ttl != rr->ttl) {
+		NAMES();
 		load_warn(ld, pos,
 			  "%s %s TTL %lu differs from the set's TTL %lu: using %lu (the first "
 			  "one)",
@@ -459,7 +465,8 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		uint32_t cap = set->cap ? set->cap * 2 : 1;
 		const struct zone_rdata **v;
 		if (set->count >= 65535)
-			return load_fail(err, pos, "more than 65535 %s records at %s", tn, on);
+			return NAMES(),
+			       load_fail(err, pos, "more than 65535 %s records at %s", tn, on);
 		v = realloc(set->rd, cap * sizeof(*v));
 		if (v == NULL)
 			return load_fail(err, pos, "out of memory");
@@ -479,60 +486,54 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 	if (ld->opts && ld->opts->observe)
 		return ld->opts->observe(ld->opts->observe_arg, rr, pos, err);
 	return 0;
+#undef NAMES
 }
 
 /* Adds the empty non-terminals and links each node to its parent. */
 static int link_parents(struct zone *z)
 {
+	/* The loop also reaches the nodes it adds, and links them in turn. */
 	for (size_t k = 0; k < z->nnodes; k++) {
+		struct zone_node *n = z->nodes[k], *p;
 		const uint8_t *pk;
-		struct zone_node *p;
 		size_t plen;
-		long pi;
+		uint32_t h;
 
-		if (z->nodes[k].labels == z->origin_labels)
-			continue;
-		pk = z->nodes[k].key + z->nodes[k].key[0] + 1;
-		plen = z->nodes[k].keylen - z->nodes[k].key[0] - 1u;
-		p = table_find(z, pk, plen, name_hash(pk));
-		if (p) {
-			pi = p - z->nodes;
-		} else {
-			/* An empty non-terminal; the loop reaches it later and
-			 * links it in turn. Its name is the key: the case of a
-			 * label nobody wrote does not matter. */
-			uint8_t copy[DNAME_MAX];
-			memcpy(copy, pk, plen);
-			pi = node_add(z, copy, copy, plen, name_hash(copy));
-			if (pi < 0)
-				return -1;
-		}
-		z->nodes[k].parent_idx = (uint32_t)pi;
+		if (n->labels == z->origin_labels)
+			continue; /* the apex */
+		pk = n->key + n->key[0] + 1;
+		plen = n->keylen - n->key[0] - 1u;
+		h = name_hash(z, pk);
+		p = table_find(z, pk, plen, h);
+		/* An empty non-terminal's name is its key: the case of a
+		 * label nobody wrote alone does not matter. */
+		if (p == NULL && (p = node_add(z, pk, pk, plen, h)) == NULL)
+			return -1;
+		n->parent = p;
 	}
 	return 0;
 }
 
-/* Parent, zone cut and wildcard pointers; sets moved into the region. */
+/* Moves the sets into the region; sets zone cut and wildcard links. */
 static int finish_nodes(struct zone *z)
 {
-	size_t *order, count[129] = {0};
+	struct zone_node **order;
+	size_t count[129] = {0};
 
 	order = malloc(z->nnodes * sizeof(*order) + 1);
 	if (order == NULL)
 		return -1;
 	/* Counting sort by label count: parents come before children. */
 	for (size_t k = 0; k < z->nnodes; k++)
-		count[z->nodes[k].labels + 1]++;
+		count[z->nodes[k]->labels + 1]++;
 	for (int i = 1; i < 129; i++)
 		count[i] += count[i - 1];
 	for (size_t k = 0; k < z->nnodes; k++)
-		order[count[z->nodes[k].labels]++] = k;
+		order[count[z->nodes[k]->labels]++] = z->nodes[k];
 
 	for (size_t j = 0; j < z->nnodes; j++) {
-		struct zone_node *n = &z->nodes[order[j]];
+		struct zone_node *n = order[j];
 		int has_ns = 0;
-		if (n->parent_idx != UINT32_MAX)
-			n->parent = &z->nodes[n->parent_idx];
 		if (n->nsets) {
 			const struct zone_rrset **sets = zalloc(z, n->nsets * sizeof(*sets));
 			if (sets == NULL)
@@ -575,7 +576,7 @@ fail:
 static void free_build(struct zone *z)
 {
 	for (size_t k = 0; k < z->nnodes; k++) {
-		struct zone_node *n = &z->nodes[k];
+		struct zone_node *n = z->nodes[k];
 		for (unsigned i = 0; n->b && i < n->nsets; i++)
 			free(n->b[i].rd);
 		free(n->b);
@@ -593,7 +594,10 @@ static struct zone *zone_new(const uint8_t *origin)
 	dname_copy(z->origin, origin);
 	z->origin_labels = (uint8_t)name_prepare(origin, z->origin_key, off, &len);
 	z->origin_len = (uint8_t)len;
-	z->origin_hash = name_hash(z->origin_key);
+	if (getrandom(&z->seed, sizeof(z->seed), GRND_NONBLOCK) != sizeof(z->seed))
+		z->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)z;
+	z->seed ^= HASH_SEED;
+	z->origin_hash = name_hash(z, z->origin_key);
 	if (table_grow(z) < 0) {
 		free(z);
 		return NULL;
@@ -614,7 +618,8 @@ static struct zone *load(const char *path, const char *text, size_t len, const c
 	memset(err, 0, sizeof(*err));
 	str_copy(err->file, path ? path : name, sizeof(err->file));
 	z = zone_new(origin);
-	if (z == NULL || dup_grow(&ld) < 0) {
+	ld.canon = malloc(2 * 65535);
+	if (z == NULL || ld.canon == NULL || dup_grow(&ld) < 0) {
 		str_copy(err->msg, "out of memory", sizeof(err->msg));
 		goto fail;
 	}
@@ -630,7 +635,9 @@ static struct zone *load(const char *path, const char *text, size_t len, const c
 	else
 		r = zonefile_parse_text_opts(text, len, name, origin, &zo, load_rr, &ld, err);
 	free(ld.dup);
+	free(ld.canon);
 	ld.dup = NULL;
+	ld.canon = NULL;
 	if (r < 0)
 		goto fail;
 	dname_to_text(origin, zn, sizeof(zn));
@@ -660,6 +667,7 @@ static struct zone *load(const char *path, const char *text, size_t len, const c
 	return z;
 fail:
 	free(ld.dup);
+	free(ld.canon);
 	zone_free(z);
 	return NULL;
 }
@@ -725,7 +733,7 @@ size_t zone_node_count(const struct zone *z)
 
 const struct zone_node *zone_node_at(const struct zone *z, size_t i)
 {
-	return i < z->nnodes ? &z->nodes[i] : NULL;
+	return i < z->nnodes ? z->nodes[i] : NULL;
 }
 
 const uint8_t *zone_node_name(const struct zone_node *n)
@@ -759,7 +767,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
 	uint8_t key[DNAME_MAX], off[128];
 	size_t len;
 	name_prepare(name, key, off, &len);
-	return table_find(z, key, len, name_hash(key));
+	return table_find(z, key, len, name_hash(z, key));
 }
 
 void zone_lookup(const struct zone *z, const uint8_t *qname, struct zone_result *r)

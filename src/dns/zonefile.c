@@ -455,8 +455,9 @@ static struct zp *zp_new(const uint8_t *origin, const struct zonefile_opts *opts
 	struct zp *zp;
 
 	memset(err, 0, sizeof(*err));
-	if (origin == NULL || dname_len(origin) > DNAME_MAX) {
-		zp_fail(&(struct zp){.err = err}, name, 0, "no origin given");
+	if (origin == NULL) {
+		str_copy(err->file, name, sizeof(err->file));
+		str_copy(err->msg, "no origin given", sizeof(err->msg));
 		return NULL;
 	}
 	zp = calloc(1, sizeof(*zp));

@@ -107,6 +107,8 @@ LOAD_ERRORS = [
     ("$FOO bar\n", 6, "unknown directive '$FOO'", "unknown $ directive"),
     ("a IN TXT \"%s\"\n" % ("x" * 256), 6, "TXT string longer than 255 characters", "syntax error"),
     ("a IN A \\# 3 0A0000\n", 6, "\\# data is not valid A data", "unexpected end of input"),
+    ("sub NS ns1\nsub DS 1 8 2 0102\n", 7, "DS digest has 2 octets; digest type 2 has 32",
+     "unexpected end of input"),
     ("a IN CAA 0 iss-ue \"x\"\n", 6, "bad CAA tag 'iss-ue': letters and digits only", "syntax error"),
 ]
 
@@ -213,6 +215,9 @@ CLEAN = [
     "a IN TXT ( ( \"abc\" ) )\n",                      # nested parentheses
     "a IN TYPE65280 \\# 4 0A000001\na IN A \\# 4 0A000001\n",
     "a CLASS1 TYPE1 10.0.0.1\n",
+    # Text forms of types kept opaque: DANE for mail, DNSSEC, SSH.
+    "_25._tcp.ns1 TLSA 3 1 1 AABBCCDD\nsub NS ns1\nsub DS 12345 8 2 " + "01" * 32 +
+    "\nns1 SSHFP 4 2 ( " + "0A" * 16 + "\n " + "0B" * 16 + " )\n@ DNSKEY 256 3 8 AwEAAQ==\n",
 ]
 
 

@@ -262,6 +262,37 @@ static void test_types(void **state)
 	assert_int_equal(recs[14].type, DNS_T_NAPTR);
 }
 
+static void test_keyish_types(void **state)
+{
+	/* Types kept opaque, read from their usual text form. */
+	parse_ok("$TTL 1h\n"
+		 "_25._tcp.mx1 TLSA 3 1 1 ( AABB\n cc dd )\n"
+		 "@ DS 12345 8 3 0102 0304\n"
+		 "h SSHFP 4 3 0A0B\n"
+		 "@ DNSKEY 256 3 8 AwEA AQ==\n"
+		 "@ DNSKEY 257 3 8 AwEAAQ\n"
+		 "x CDS 0 0 0 00\n",
+		 6);
+	assert_int_equal(recs[0].type, 52);
+	assert_string_equal(recs[0].data, "\\# 7 030101AABBCCDD");
+	assert_string_equal(recs[1].data, "\\# 8 3039080301020304");
+	assert_string_equal(recs[2].data, "\\# 4 04030A0B");
+	assert_string_equal(recs[3].data, "\\# 8 0100030803010001");
+	assert_string_equal(recs[4].data, "\\# 8 0101030803010001");
+	assert_string_equal(recs[5].data, "\\# 5 0000000000");
+	parse_err("$TTL 1h\na TLSA 3 1 1\n", 2, "record is missing its TLSA data");
+	parse_err("$TTL 1h\na TLSA 3 1 1 ABC\n", 2, "odd number of hex digits");
+	parse_err("$TTL 1h\na TLSA 3 1 1 ABCG\n", 2, "'G' is not a hex digit");
+	parse_err("$TTL 1h\na TLSA 3 1\n", 2, "TLSA record is missing its matching type");
+	parse_err("$TTL 1h\na DS 70000 8 2 00\n", 2, "bad DS key tag '70000'");
+	parse_err("$TTL 1h\na DS 1 8 2 0102\n", 2, "DS digest has 2 octets; digest type 2 has 32");
+	parse_err("$TTL 1h\na SSHFP 4 1 0102\n", 2, "digest type 1 has 20");
+	parse_err("$TTL 1h\na DNSKEY 256 3 8 AwE*\n", 2, "'*' is not a base64 digit");
+	parse_err("$TTL 1h\na DNSKEY 256 3 8 AwEAA\n", 2, "truncated base64");
+	parse_err("$TTL 1h\na DNSKEY 256 3 8 AQ==AQ\n", 2, "not a base64 digit");
+	parse_err("$TTL 1h\na NSEC next A\n", 2, "NSEC data can only be written in the generic");
+}
+
 static void test_names(void **state)
 {
 	parse_ok("$TTL 1h\n"
@@ -419,7 +450,8 @@ static void test_rdata_errors(void **state)
 static void test_generic_errors(void **state)
 {
 	parse_err("$TTL 1h\na TYPE65280 0A000001\n", 2, "generic form \\# LENGTH HEX");
-	parse_err("$TTL 1h\na DS 1 2 3 AABB\n", 2, "DS data can only be written in the generic");
+	parse_err("$TTL 1h\na RRSIG A 8 2 3600 x\n", 2,
+		  "RRSIG data can only be written in the generic");
 	parse_err("$TTL 1h\na TYPE65280 \\#\n", 2, "\\# needs the data's length");
 	parse_err("$TTL 1h\na TYPE65280 \\# x\n", 2, "bad length 'x'");
 	parse_err("$TTL 1h\na TYPE65280 \\# 4 0A0000\n", 2, "3 octets, 4 announced");
@@ -599,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_strings),
 	    cmocka_unit_test(test_long_string),
 	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_keyish_types),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_crlf),
 	    cmocka_unit_test(test_default_ttl_from_soa),
