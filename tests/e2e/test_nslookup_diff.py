@@ -1,0 +1,221 @@
+"""Differential test: BIND 9.18's nslookup and `mxhost nslookup`, same
+arguments, same stdin, same servers, same resolv.conf; stdout, stderr and
+the exit status must be identical, byte for byte.
+
+Each case names its arguments with placeholders for the servers of
+nslookup_env ({NSD}, {FRONT}, ...) and the port ({P}); -port={P} is added
+unless the case sets a port itself. Both tools run at the same time, so
+that the timeout cases cost their time once.
+"""
+import concurrent.futures
+import os
+
+import pytest
+
+from nslookup_env import (DEAD, FRONT, NSD, NSLOOKUP, REFUSED, SERVFAIL, SILENT, TRUNC,
+                          Env, mxhost_has_nslookup)
+
+pytestmark = pytest.mark.skipif(not os.path.exists(NSLOOKUP),
+                                reason="BIND's nslookup (bind9-dnsutils) is not installed")
+
+# resolv.conf variants; {P} is not used there (nslookup takes -port).
+RC_NONE = "options ndots:1\n"
+RC_NSD = "nameserver %s\n" % NSD
+RC_FRONT = "nameserver %s\nsearch example.test\n" % FRONT
+RC_SEARCH2 = "nameserver %s\nsearch nope.example.test example.test\n" % FRONT
+RC_DEAD_NSD = "nameserver %s\nnameserver %s\n" % (DEAD, NSD)
+RC_SILENT_NSD = "nameserver %s\nnameserver %s\n" % (SILENT, NSD)
+RC_SERVFAIL_FRONT = "nameserver %s\nnameserver %s\n" % (SERVFAIL, FRONT)
+RC_NSD_FRONT = "nameserver %s\nnameserver %s\n" % (NSD, FRONT)
+RC_THREE_DEAD = "nameserver %s\nnameserver 127.0.0.10\nnameserver 127.0.0.11\n" % DEAD
+RC_NO_SERVER = "search example.test\n"
+RC_OPTIONS = ("nameserver %s\ndomain d.example.test\nsearch a.example.test example.test\n"
+              "options ndots:2 timeout:3 attempts:4\n" % FRONT)
+
+# (id, args, stdin or None, resolv.conf)
+CASES = [
+    # authoritative answers from NSD, each record type
+    ("a-aaaa-default", "example.test {NSD}", None, RC_NONE),
+    ("a-only", "-type=a example.test {NSD}", None, RC_NONE),
+    ("aaaa-only", "-type=AAAA example.test {NSD}", None, RC_NONE),
+    ("mx", "-type=mx example.test {NSD}", None, RC_NONE),
+    ("mx-query", "-query=MX example.test {NSD}", None, RC_NONE),
+    ("mx-querytype", "-querytype=mx example.test {NSD}", None, RC_NONE),
+    ("mx-q", "-q=mx example.test {NSD}", None, RC_NONE),
+    ("ns", "-type=ns example.test {NSD}", None, RC_NONE),
+    ("soa", "-type=soa example.test {NSD}", None, RC_NONE),
+    ("txt", "-type=txt example.test {NSD}", None, RC_NONE),
+    ("cname", "-type=cname www.example.test {NSD}", None, RC_NONE),
+    ("cname-followed", "www.example.test {NSD}", None, RC_NONE),
+    ("cname-chain", "chain.example.test {NSD}", None, RC_NONE),
+    ("cname-then-mx", "-type=mx alias.example.test {NSD}", None, RC_NONE),
+    ("dangling-cname", "dangling.example.test {NSD}", None, RC_NONE),
+    ("v4only", "v4only.example.test {NSD}", None, RC_NONE),
+    ("v6only", "v6only.example.test {NSD}", None, RC_NONE),
+    ("srv", "-type=srv srv.example.test {NSD}", None, RC_NONE),
+    ("null-mx", "-type=mx nullmx.example.test {NSD}", None, RC_NONE),
+    ("mixed-case", "-type=mx ExAmPlE.TeSt {NSD}", None, RC_NONE),
+    ("trailing-dot", "-type=mx example.test. {NSD}", None, RC_NONE),
+    ("class-ch", "-class=CH example.test {NSD}", None, RC_NONE),
+    ("norecurse", "-norecurse -type=ns example.test {NSD}", None, RC_NONE),
+    ("vc", "-vc -type=mx example.test {NSD}", None, RC_NONE),
+    ("options-after-name", "example.test -type=mx {NSD}", None, RC_NONE),
+    # NXDOMAIN and no data
+    ("nxdomain", "nonexist.example.test {NSD}", None, RC_NONE),
+    ("nxdomain-mx", "-type=mx nonexist.example.test {NSD}", None, RC_NONE),
+    ("nodata-default", "txtonly.example.test {NSD}", None, RC_NONE),
+    ("nodata-mx", "-type=mx txtonly.example.test {NSD}", None, RC_NONE),
+    ("nodata-aaaa", "-type=aaaa v4only.example.test {NSD}", None, RC_NONE),
+    # referrals: NSD's own non-authoritative answers
+    ("referral-a", "x.sub.example.test {NSD}", None, RC_NONE),
+    ("referral-mx", "-type=mx x.sub.example.test {NSD}", None, RC_NONE),
+    # PTR from an address
+    ("ptr-v4", "192.0.2.1 {NSD}", None, RC_NONE),
+    ("ptr-v4-nx", "192.0.2.99 {NSD}", None, RC_NONE),
+    ("ptr-v4-nodata", "192.0.2.5 {NSD}", None, RC_NONE),
+    ("ptr-v6", "2001:db8::1 {NSD}", None, RC_NONE),
+    ("ptr-v6-nx", "2001:db8::2 {NSD}", None, RC_NONE),
+    ("ptr-typed", "-type=ptr 10.2.0.192.in-addr.arpa {NSD}", None, RC_NONE),
+    ("ptr-with-type-set", "-type=mx 192.0.2.10 {NSD}", None, RC_NONE),
+    # debug
+    ("debug-default", "-debug example.test {NSD}", None, RC_NONE),
+    ("debug-mx", "-debug -type=mx example.test {NSD}", None, RC_NONE),
+    ("debug-nxdomain", "-debug nonexist.example.test {NSD}", None, RC_NONE),
+    ("debug-soa", "-debug -type=soa example.test {FRONT}", None, RC_NONE),
+    # non-authoritative answers (a resolver's)
+    ("nonauth-default", "example.test {FRONT}", None, RC_NONE),
+    ("nonauth-mx", "-type=mx example.test {FRONT}", None, RC_NONE),
+    ("nonauth-ns", "-type=ns example.test {FRONT}", None, RC_NONE),
+    ("nonauth-txt", "-type=txt example.test {FRONT}", None, RC_NONE),
+    ("nonauth-soa", "-type=soa example.test {FRONT}", None, RC_NONE),
+    ("nonauth-cname", "www.example.test {FRONT}", None, RC_NONE),
+    ("nonauth-nxdomain", "-type=mx nonexist.example.test {FRONT}", None, RC_NONE),
+    ("nonauth-nodata-mx", "-type=mx txtonly.example.test {FRONT}", None, RC_NONE),
+    ("nonauth-nodata-default", "txtonly.example.test {FRONT}", None, RC_NONE),
+    ("nonauth-ptr", "192.0.2.10 {FRONT}", None, RC_NONE),
+    # failures
+    ("servfail", "-type=mx example.test {SERVFAIL}", None, RC_NONE),
+    ("servfail-default", "example.test {SERVFAIL}", None, RC_NONE),
+    ("refused", "example.test {REFUSED}", None, RC_NONE),
+    ("truncated-tcp", "-type=txt big.example.test {NSD}", None, RC_NONE),
+    ("truncated-front", "-type=mx example.test {TRUNC}", None, RC_NONE),
+    ("refused-port", "-type=mx example.test {DEAD}", None, RC_NONE),
+    ("refused-port-retry1", "-retry=1 example.test {DEAD}", None, RC_NONE),
+    ("timeout", "-timeout=1 -retry=1 -type=mx example.test {SILENT}", None, RC_NONE),
+    ("timeout-retry2", "-timeout=1 -retry=2 example.test {SILENT}", None, RC_NONE),
+    # servers from resolv.conf: retries across them, RA and SERVFAIL rules
+    ("rc-default-server", "-type=mx example.test", None, RC_NSD),
+    ("rc-dead-then-nsd", "-type=mx example.test", None, RC_DEAD_NSD),
+    ("rc-silent-then-nsd", "-timeout=1 -retry=1 -type=mx example.test", None,
+     RC_SILENT_NSD),
+    ("rc-servfail-then-front", "-type=mx example.test", None, RC_SERVFAIL_FRONT),
+    ("rc-nsd-then-front", "example.test", None, RC_NSD_FRONT),
+    ("rc-three-dead", "-retry=2 example.test", None, RC_THREE_DEAD),
+    ("rc-no-server", "-type=mx example.test", None, RC_NO_SERVER),
+    # search list and ndots
+    ("search-found", "mx1", None, RC_FRONT),
+    ("search-nxdomain", "nosuchhost", None, RC_FRONT),
+    ("search-nodata", "-type=txt mx1", None, RC_FRONT),
+    ("search-second", "-type=mx mx1", None, RC_SEARCH2),
+    ("search-debug", "-debug -type=a mx1", None, RC_SEARCH2),
+    ("search-absolute", "mx1. {FRONT}", None, RC_FRONT),
+    ("search-nosearch", "-nosearch mx1", None, RC_FRONT),
+    ("search-ndots", "-ndots=3 -type=mx mx1.example.test", None, RC_SEARCH2),
+    ("search-domain-opt", "-domain=example.test mx2", None, RC_NONE.replace(
+        "options", "nameserver %s\noptions" % FRONT)),
+    ("rc-options", "-type=mx mx1", None, RC_OPTIONS),
+    # server given as a name
+    ("server-name", "-type=mx example.test nsd.test", None, RC_NONE),
+    ("server-localhost", "example.test localhost", None, RC_NONE),
+    # argument and name errors
+    ("bad-option", "-foo example.test {NSD}", None, RC_NONE),
+    ("bad-type", "-type=bogus example.test {NSD}", None, RC_NONE),
+    ("bad-port", "-port=abc example.test {NSD}", None, RC_NONE),
+    ("bad-port-range", "-port=70000 example.test {NSD}", None, RC_NONE),
+    ("bad-timeout", "-timeout=x -type=ns example.test {NSD}", None, RC_NONE),
+    ("bad-ndots", "-ndots=129 -type=ns example.test {NSD}", None, RC_NONE),
+    ("extra-argument", "example.test {NSD} extra", None, RC_NONE),
+    ("unknown-server", "example.test no-such-host.invalid", None, RC_NONE),
+    ("illegal-name", "a..b {NSD}", None, RC_NONE),
+    ("label-too-long", ("x" * 64) + ".example.test {NSD}", None, RC_NONE),
+    # interactive
+    ("i-basic", "- {NSD}",
+     "example.test\nset type=mx\nexample.test\nnonexist.example.test\n"
+     "set q=txt\ntxtonly.example.test\nset querytype=ns\nexample.test\nexit\n", RC_NONE),
+    ("i-server-switch", "- {NSD}",
+     "set type=mx\nexample.test\nserver {FRONT}\nexample.test\nlserver {NSD}\n"
+     "example.test\nserver\nexit\n", RC_NONE),
+    ("i-settings", "",
+     "set all\nset debug\nset port=99\nset timeout=3\nset retry=4\nset ndots=2\n"
+     "set type=soa\nset class=IN\nset vc\nset norecurse\nset nosearch\nset all\n"
+     "set nodebug\nset novc\nset recurse\nset search\nset all\nexit\n", RC_FRONT),
+    ("i-commands", "- {NSD}",
+     "help\n?\nls example.test\nview x\nfinger\nroot\nset foo\nset type=bogus\n"
+     "set deb\nset al\nset\n\n   \n192.0.2.1\nexit\nexample.test\n", RC_NONE),
+    ("i-eof", "- {NSD}", "set type=mx\nexample.test", RC_NONE),
+    ("i-default-server", "", "set type=mx\nexample.test\nmx1\n", RC_FRONT),
+    ("i-no-lookup", "", "exit\n", RC_NSD),
+    ("i-debug", "- {FRONT}",
+     "set debug\nset type=mx\nexample.test\nnonexist.example.test\nexit\n", RC_NONE),
+    ("i-ptr-and-errors", "- {NSD}",
+     "192.0.2.99\nset type=a\n192.0.2.1\n2001:db8::1\nv6only.example.test\nexit\n",
+     RC_NONE),
+    ("i-bad-server", "- {NSD}", "server no-such-host.invalid\nexample.test\n", RC_NONE),
+    ("i-timeout-then-ok", "- {SILENT}",
+     "set timeout=1\nset retry=1\nexample.test\nserver {NSD}\nexample.test\n", RC_NONE),
+    ("i-options-on-command-line", "-type=mx -debug - {FRONT}",
+     "example.test\nset nodebug\nexample.test\n", RC_NONE),
+]
+
+
+
+def expand(text, env):
+    return text.format(NSD=NSD, FRONT=FRONT, SILENT=SILENT, SERVFAIL=SERVFAIL,
+                       TRUNC=TRUNC, REFUSED=REFUSED, DEAD=DEAD, P=env.port)
+
+
+@pytest.fixture(scope="module")
+def env():
+    if not mxhost_has_nslookup():
+        pytest.skip("this mxhost has no nslookup command yet")
+    e = Env().start()
+    yield e
+    e.stop()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_same_as_bind(env, case):
+    name, args, stdin, resolv = case
+    if env.ns is None:
+        pytest.skip("no private mount namespace (unshare -m): resolv.conf is not ours")
+    argv = expand(args, env).split()
+    if not any(a.startswith("-port=") for a in argv):
+        argv.insert(0, "-port=%d" % env.port)
+    stdin = expand(stdin, env) if stdin is not None else None
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        fb = pool.submit(env.run, "bind", argv, stdin, resolv)
+        fm = pool.submit(env.run, "mxhost", argv, stdin, resolv)
+        bind, mx = fb.result(), fm.result()
+    assert (mx.stdout, mx.stderr, mx.rc) == (bind.stdout, bind.stderr, bind.rc), (
+        "\n=== bind nslookup %s\n%r\n=== mxhost nslookup\n%r" % (" ".join(argv), bind, mx))
+
+
+def test_cases_cover_every_kind(env):
+    """The list above keeps its promise: every record type, both modes,
+    and each failure class appear, and BIND itself says what we expect
+    for the key ones (so a server that broke would not pass unseen)."""
+    ids = {c[0] for c in CASES}
+    for needed in ("a-aaaa-default", "aaaa-only", "mx", "ns", "cname", "txt", "soa", "ptr-v4",
+                   "nonauth-mx", "nxdomain", "nodata-mx", "timeout", "refused-port",
+                   "i-basic", "truncated-tcp", "servfail"):
+        assert needed in ids
+    r = env.run("bind", ["-port=%d" % env.port, "-type=mx", "example.test", NSD],
+                resolv=RC_NONE)
+    assert "example.test\tmail exchanger = 0 mx1.example.test.\n" in r.stdout, r
+    r = env.run("bind", ["-port=%d" % env.port, "-type=mx", "example.test", FRONT],
+                resolv=RC_NONE)
+    assert "Non-authoritative answer:\n" in r.stdout, r
+    assert "mx1.example.test\tinternet address = 192.0.2.10\n" in r.stdout, r
+    r = env.run("bind", ["-port=%d" % env.port, "-timeout=1", "-retry=1", "example.test",
+                         SILENT], resolv=RC_NONE)
+    assert r.rc == 1 and "timed out" in r.stdout, r
