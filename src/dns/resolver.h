@@ -55,6 +55,10 @@ struct resolver_result {
 	const struct dns_rr *const *rrs;
 	size_t nrrs;
 	const struct dns_msg *msg; /* the answer as received (NULL if from cache or failed) */
+	uint32_t ttl;		   /* seconds it may be cached: the records' least TTL, or
+				      for NXDOMAIN and NODATA the SOA-derived time (RFC
+				      2308); 0 when not cacheable */
+	int cached;		   /* served from the cache */
 };
 
 /* Valid only during the call. */
@@ -99,5 +103,19 @@ struct resolv_conf {
 	unsigned attempts;
 };
 int resolv_conf_read(const char *path, struct resolv_conf *rc);
+
+/*
+ * Test seams. resolver_set_answer_fn makes every exchange ask fn instead
+ * of the network: fn gets the query as it would be sent (random ID
+ * included) and whether it went over TCP, writes the answer into answer
+ * (cap bytes) and returns its length, 0 for no answer (a timeout), or -1
+ * for a refused connection. The answer is matched and parsed exactly as
+ * one from the network. resolver_set_clock replaces the monotonic clock
+ * (seconds) the cache's TTLs count on.
+ */
+typedef int (*resolver_answer_fn)(void *arg, const struct netaddr *server, int tcp,
+				  const uint8_t *query, size_t len, uint8_t *answer, size_t cap);
+void resolver_set_answer_fn(struct resolver *res, resolver_answer_fn fn, void *arg);
+void resolver_set_clock(struct resolver *res, uint64_t (*now)(void *arg), void *arg);
 
 #endif
