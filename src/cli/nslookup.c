@@ -665,10 +665,7 @@ int cmd_nslookup(int argc, char **argv)
 	n.out = stdout;
 	n.query_error = 1;
 	nsl_settings_init(&n.s);
-	memset(&rc, 0, sizeof(rc));
-	rc.ndots = 1;
-	if (resolv_conf_read(RESOLV_CONF, &rc) < 0)
-		memset(&rc, 0, sizeof(rc)), rc.ndots = 1;
+	resolv_conf_read(RESOLV_CONF, &rc);
 	nsl_settings_resolv(&n.s, &rc);
 	in_use = parse_args(&n, argc, argv);
 

@@ -77,8 +77,11 @@ void nsl_settings_resolv(struct nsl_settings *s, const struct resolv_conf *rc)
 	for (size_t i = 0; i < rc->nsearch && i < NSL_SEARCH_MAX; i++)
 		str_copy(s->search_list[s->nsearch++], rc->search[i], DNAME_TEXT_MAX);
 	s->ndots = rc->ndots;
-	s->timeout = rc->timeout;
-	if (rc->attempts > 0)
+	/* resolv_conf_read fills in glibc's defaults (timeout 5, attempts 2)
+	 * where BIND keeps its own (timeout 0 meaning 5 s, 3 tries); those
+	 * values are taken as "not set". */
+	s->timeout = rc->timeout == 5 ? 0 : rc->timeout;
+	if (rc->attempts > 0 && rc->attempts != 2)
 		s->tries = rc->attempts;
 }
 
