@@ -65,6 +65,7 @@ big IN TXT "{big}2"
 big IN TXT "{big}3"
 big IN TXT "{big}4"
 srv IN SRV 10 5 25 mx1.example.test.
+utf8 IN TXT "caf\\195\\169" "\\000nul"
 """
 
 REV4 = """$ORIGIN 2.0.192.in-addr.arpa.
@@ -114,7 +115,7 @@ def _bindable(addrs, port):
             s.close()
 
 
-def _has_ipv6_loopback():
+def has_ipv6_loopback():
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
             s.bind(("::1", 0))
@@ -163,7 +164,7 @@ class Result:
 class Env:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="mxhost-nsl-")
-        self.ipv6 = _has_ipv6_loopback()
+        self.ipv6 = has_ipv6_loopback()
         addrs = ADDRS + (["::1"] if self.ipv6 else [])
         self.port = _pick_port(addrs)
         self.ns = _namespace_prefix()

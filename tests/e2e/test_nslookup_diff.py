@@ -13,7 +13,7 @@ import os
 import pytest
 
 from nslookup_env import (DEAD, FRONT, NSD, NSLOOKUP, REFUSED, SERVFAIL, SILENT, TRUNC,
-                          Env, mxhost_has_nslookup)
+                          Env, has_ipv6_loopback, mxhost_has_nslookup)
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NSLOOKUP),
                                 reason="BIND's nslookup (bind9-dnsutils) is not installed")
@@ -66,6 +66,12 @@ CASES = [
     ("norecurse", "-norecurse -type=ns example.test {NSD}", None, RC_NONE),
     ("vc", "-vc -type=mx example.test {NSD}", None, RC_NONE),
     ("options-after-name", "example.test -type=mx {NSD}", None, RC_NONE),
+    ("upper-case-option", "-TYPE=MX example.test {NSD}", None, RC_NONE),
+    ("generic-type", "-type=TYPE15 example.test {NSD}", None, RC_NONE),
+    ("any", "-type=any example.test {NSD}", None, RC_NONE),
+    ("escaped-name", "weird\\.name.example.test {NSD}", None, RC_NONE),
+    ("root-name", "-type=ns . {NSD}", None, RC_NONE),
+    ("txt-bytes", "-type=txt utf8.example.test {NSD}", None, RC_NONE),
     # NXDOMAIN and no data
     ("nxdomain", "nonexist.example.test {NSD}", None, RC_NONE),
     ("nxdomain-mx", "-type=mx nonexist.example.test {NSD}", None, RC_NONE),
@@ -111,6 +117,9 @@ CASES = [
     ("refused-port-retry1", "-retry=1 example.test {DEAD}", None, RC_NONE),
     ("timeout", "-timeout=1 -retry=1 -type=mx example.test {SILENT}", None, RC_NONE),
     ("timeout-retry2", "-timeout=1 -retry=2 example.test {SILENT}", None, RC_NONE),
+    ("retry0", "-retry=0 -type=mx example.test {DEAD}", None, RC_NONE),
+    ("vc-refused", "-vc -type=mx example.test {DEAD}", None, RC_NONE),
+    ("vc-timeout", "-vc -timeout=1 -retry=1 -type=mx example.test {SILENT}", None, RC_NONE),
     # servers from resolv.conf: retries across them, RA and SERVFAIL rules
     ("rc-default-server", "-type=mx example.test", None, RC_NSD),
     ("rc-dead-then-nsd", "-type=mx example.test", None, RC_DEAD_NSD),
@@ -120,6 +129,9 @@ CASES = [
     ("rc-nsd-then-front", "example.test", None, RC_NSD_FRONT),
     ("rc-three-dead", "-retry=2 example.test", None, RC_THREE_DEAD),
     ("rc-no-server", "-type=mx example.test", None, RC_NO_SERVER),
+    ("rc-norecurse", "-norecurse -type=mx example.test", None, RC_NSD_FRONT),
+    ("rc-fail", "-fail -type=mx example.test", None, RC_SERVFAIL_FRONT),
+    ("rc-interactive-dash", "-", "set type=mx\nexample.test\n", RC_NSD),
     # search list and ndots
     ("search-found", "mx1", None, RC_FRONT),
     ("search-nxdomain", "nosuchhost", None, RC_FRONT),
@@ -173,7 +185,19 @@ CASES = [
      "set timeout=1\nset retry=1\nexample.test\nserver {NSD}\nexample.test\n", RC_NONE),
     ("i-options-on-command-line", "-type=mx -debug - {FRONT}",
      "example.test\nset nodebug\nexample.test\n", RC_NONE),
+    ("i-type-only", "-type=mx", "example.test\n", RC_FRONT),
+    ("i-crlf", "- {NSD}", "set type=mx\r\nexample.test\r\nexit\r\n", RC_NONE),
+    ("i-vc-and-search", "- {FRONT}",
+     "set vc\nset type=mx\nmx1\nset novc\nset ndots=2\nmx1.example\nset nosearch\n"
+     "mx1\nexit\n", RC_SEARCH2),
+    ("i-domain", "- {FRONT}", "set domain=example.test\nmx2\nset all\n", RC_NONE),
 ]
+
+if has_ipv6_loopback():
+    CASES += [
+        ("ipv6-server", "-type=mx example.test ::1", None, RC_NONE),
+        ("i-ipv6-server", "- {NSD}", "server ::1\nexample.test\n", RC_NONE),
+    ]
 
 
 
