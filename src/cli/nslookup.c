@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,9 +30,9 @@
 #endif
 
 #define RESOLV_CONF  "/etc/resolv.conf"
-#define UDP_TIMEOUT  5	/* seconds, when `timeout` is 0 (BIND's) */
-#define TCP_TIMEOUT  10 /* idem over TCP */
-#define LINE_MAX_LEN 65536
+#define UDP_TIMEOUT  5	    /* seconds, when `timeout` is 0 (BIND's) */
+#define TCP_TIMEOUT  10	    /* idem over TCP */
+#define LINE_MAX_LEN 0xffff /* BIND's COMMSIZE */
 
 struct lookup {
 	char textname[DNAME_TEXT_MAX]; /* as typed (or the AAAA's chased name) */
@@ -157,9 +158,15 @@ static const char *name_error(const char *t)
 	for (const char *p = t; *p; p++) {
 		if (*p == '\\') {
 			if (isdigit((unsigned char)p[1])) {
-				if (!isdigit((unsigned char)p[2]) ||
-				    !isdigit((unsigned char)p[3]) ||
-				    atoi((char[]){p[1], p[2], p[3], 0}) > 255)
+				/* In the order of BIND's state machine: the end of
+				 * the text, a non-digit, then the value. */
+				for (int k = 2; k <= 3; k++) {
+					if (p[k] == '\0')
+						return "unexpected end of input";
+					if (!isdigit((unsigned char)p[k]))
+						return "bad escape";
+				}
+				if ((p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0') > 255)
 					return "bad escape";
 				p += 3;
 			} else if (p[1] == '\0') {
@@ -193,12 +200,17 @@ static void settle(struct nsl *n)
 	fflush(n->out);
 }
 
-__attribute__((noreturn)) static void die(struct nsl *n, int code, const char *fmt, const char *a,
-					  const char *b)
+/* BIND's fatal(): the message on stderr after what stdout holds, then exit. */
+__attribute__((noreturn, format(printf, 3, 4))) static void die(struct nsl *n, int code,
+								const char *fmt, ...)
 {
+	va_list ap;
+
 	settle(n);
 	fprintf(stderr, "%s: ", progname);
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(code);
 }
@@ -553,7 +565,7 @@ static void server_command(struct nsl *n, const char *arg)
 	char err[DNAME_TEXT_MAX + 64];
 
 	if (arg != NULL && nsl_set_server(&n->s, arg, err, sizeof(err)) < 0)
-		die(n, 1, "%s%s", err, "");
+		die(n, 1, "%s", err);
 	n->s.check_ra = 0;
 	if (n->s.legacy)
 		nsl_legacy_header(n->out, "Default Server:", &n->s);
@@ -645,7 +657,7 @@ static int parse_args(struct nsl *n, int argc, char **argv)
 			if (i + 1 < argc)
 				usage();
 			if (nsl_set_server(&n->s, argv[i], err, sizeof(err)) < 0)
-				die(n, 1, "%s%s", err, "");
+				die(n, 1, "%s", err);
 			n->s.check_ra = 0;
 		}
 	}

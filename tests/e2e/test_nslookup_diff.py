@@ -158,6 +158,9 @@ CASES = [
     ("unknown-server", "example.test no-such-host.invalid", None, RC_NONE),
     ("illegal-name", "a..b {NSD}", None, RC_NONE),
     ("label-too-long", ("x" * 64) + ".example.test {NSD}", None, RC_NONE),
+    ("name-too-long", ".".join(["y" * 60] * 5) + " {NSD}", None, RC_NONE),
+    ("bad-escape", "a\\2b.example.test {NSD}", None, RC_NONE),
+    ("escape-at-end", "a\\2 {NSD}", None, RC_NONE),
     # interactive
     ("i-basic", "- {NSD}",
      "example.test\nset type=mx\nexample.test\nnonexist.example.test\n"
