@@ -2,10 +2,11 @@
  * nslookup: `mxhost nslookup`, BIND 9.18's nslookup with its arguments,
  * interactive commands and output, plus a classic (-legacy) format.
  *
- * Three parts, each testable alone:
+ * Four parts, the first three testable without a network:
  *   nslookup_opts.c   the settings and what `set OPTION` and `set all` do;
  *   nslookup_print.c  the output for one answer, as pure functions of a
- *                     parsed message (BIND's printmessage, and -legacy);
+ *                     parsed message (BIND's printmessage);
+ *   nslookup_legacy.c the same for the classic format (-legacy);
  *   nslookup.c        the lookups (search list, servers, retries) on the
  *                     resolver's raw exchange, and the command loop.
  * Where BIND has an odd rule, the comment at that place says which.

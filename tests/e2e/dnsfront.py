@@ -15,6 +15,7 @@ import socket
 import struct
 import threading
 
+import dns.flags
 import dns.message
 import dns.rcode
 
