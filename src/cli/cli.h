@@ -7,6 +7,7 @@
 
 int cmd_serve(int argc, char **argv);
 int cmd_configcheck(int argc, char **argv);
+int cmd_zonecheck(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_nslookup(int argc, char **argv);
 

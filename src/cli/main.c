@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
     {"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
     {"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
+    {"zonecheck", cmd_zonecheck, "zonecheck FILE [ORIGIN]    validate a zone file"},
     {"route", cmd_route, "route [-s SERVER] DOMAIN   where mail for DOMAIN goes (MX)"},
     {"nslookup", cmd_nslookup, "nslookup [-opt ...] [NAME [SERVER]]  BIND's nslookup"},
 };

@@ -3,6 +3,9 @@
 
 #include <stddef.h>
 
+extern const struct role role_dns;
+
 const struct role *const roles[] = {
+    &role_dns,
     NULL,
 };

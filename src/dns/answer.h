@@ -1,10 +1,10 @@
 /*
- * answer: what an answer packet says about the question asked — the
- * records of the type asked after following the CNAMEs in the answer, or
- * NXDOMAIN, or NODATA, or a server failure — and for how long that may be
- * cached (the records' TTL; for a negative answer the lesser of the SOA's
- * TTL and MINIMUM, RFC 2308 section 5). Pure, over a parsed message: the
- * resolver, the unit tests and the fuzzer call it the same way.
+ * answer: the authoritative server's response to one query, built from a
+ * zone set the way NSD builds it (docs/DNS.md has the rules and the few
+ * deliberate differences). A pure function over buffers — query bytes in,
+ * response bytes out — so the server, the unit tests and the fuzzer all
+ * call it alike. It never allocates: the per-query path is bounded work
+ * on the caller's buffers and the stack.
  */
 #ifndef MXHOST_DNS_ANSWER_H
 #define MXHOST_DNS_ANSWER_H
@@ -12,36 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns/wire.h"
+struct zoneset;
 
-#define ANSWER_CHAIN_MAX   8	  /* CNAMEs followed within one answer */
-#define ANSWER_TTL_MAX	   604800 /* a week, as BIND's max-cache-ttl */
-#define ANSWER_NEG_TTL_MAX 10800  /* 3 hours, as BIND's max-ncache-ttl */
-
-enum answer_kind {
-	ANSWER_RECORDS,	 /* rrs holds the records of the type asked */
-	ANSWER_NODATA,	 /* canonical exists, no records of the type */
-	ANSWER_NXDOMAIN, /* canonical does not exist */
-	ANSWER_REQUERY,	 /* the CNAME chain leads to canonical, about which the
-			    answer says nothing: ask again for it */
-	ANSWER_FAIL,	 /* the server could not answer (why says how): ask another */
+struct answer_params {
+	int tcp;	       /* the query came over TCP: no UDP size limit */
+	int ipv6;	       /* over IPv6: AAAA glue before A glue, as NSD orders it */
+	uint16_t edns_payload; /* largest UDP response with EDNS0; also advertised */
 };
 
-struct answer {
-	enum answer_kind kind;
-	const char *why; /* ANSWER_FAIL: "SERVFAIL", "REFUSED", "referral", ... */
-	uint8_t canonical[DNAME_MAX];
-	unsigned hops;		   /* CNAMEs followed */
-	uint32_t ttl;		   /* seconds the result may be cached; 0: not at all */
-	const struct dns_rr **rrs; /* the caller's array, cap entries */
-	size_t nrrs;
-};
+/* The smallest out buffer answer_query accepts. */
+#define ANSWER_MIN_CAP 512
 
 /*
- * Reads m as the answer to qname/qtype (class IN). rrs receives pointers
- * into m, at most cap (the answer's record count is always enough).
+ * Writes the response to the query q (qlen bytes) into out (cap bytes,
+ * at least ANSWER_MIN_CAP; over TCP a response never exceeds 65535 bytes
+ * or cap). Returns the response length, or 0 when the query deserves no
+ * response at all: shorter than a header, or itself a response.
  */
-void answer_classify(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype,
-		     struct answer *a, const struct dns_rr **rrs, size_t cap);
+size_t answer_query(const struct zoneset *zs, const uint8_t *q, size_t qlen, uint8_t *out,
+		    size_t cap, const struct answer_params *p);
 
 #endif

@@ -6,7 +6,8 @@
 
 #include "dns/dname.h"
 
-#define NBUCKETS 1024
+#define NBUCKETS	1024
+#define CACHE_BYTES_MAX (8u << 20) /* what a hostile zone can make it hold */
 
 struct centry {
 	struct centry *hnext;	      /* hash chain */
@@ -14,6 +15,7 @@ struct centry {
 	uint32_t hash;
 	uint16_t type;
 	uint64_t expires;
+	size_t size;
 	enum resolver_status status;
 	int via_cname;
 	uint8_t name[DNAME_MAX]; /* lower case */
@@ -28,6 +30,7 @@ struct cache {
 	struct centry *bucket[NBUCKETS];
 	struct centry *oldest, *newest;
 	size_t count, max;
+	size_t bytes;
 };
 
 struct cache *cache_new(size_t max_entries)
@@ -53,6 +56,7 @@ static void unlink_entry(struct cache *c, struct centry *e)
 	else
 		c->newest = e->older;
 	c->count--;
+	c->bytes -= e->size;
 	free(e);
 }
 
@@ -90,9 +94,13 @@ int cache_put(struct cache *c, const uint8_t *name, uint16_t type, const struct 
 		return 0;
 	for (size_t i = 0; i < r->nrrs; i++)
 		need += dname_len(r->rrs[i]->owner) + r->rrs[i]->rdlen;
-	e = calloc(1, sizeof(*e) + r->nrrs * (sizeof(struct dns_rr) + sizeof(void *)) + need);
+	need += sizeof(*e) + r->nrrs * (sizeof(struct dns_rr) + sizeof(void *));
+	if (need > CACHE_BYTES_MAX / 16)
+		return 0; /* not worth a sixteenth of the cache */
+	e = calloc(1, need);
 	if (e == NULL)
 		return -1;
+	e->size = need;
 	e->hash = hash;
 	e->type = type;
 	e->expires = now + ttl;
@@ -121,7 +129,7 @@ int cache_put(struct cache *c, const uint8_t *name, uint16_t type, const struct 
 	/* Only now, as r may point into the entry replaced or evicted. */
 	if ((old = find(c, name, hash, type)) != NULL)
 		unlink_entry(c, old);
-	while (c->count >= c->max)
+	while (c->oldest && (c->count >= c->max || c->bytes + e->size > CACHE_BYTES_MAX))
 		unlink_entry(c, c->oldest);
 	e->hnext = c->bucket[hash % NBUCKETS];
 	c->bucket[hash % NBUCKETS] = e;
@@ -132,6 +140,7 @@ int cache_put(struct cache *c, const uint8_t *name, uint16_t type, const struct 
 		c->oldest = e;
 	c->newest = e;
 	c->count++;
+	c->bytes += e->size;
 	return 0;
 }
 

@@ -9,8 +9,8 @@
 
 #include "core/log.h"
 #include "core/strutil.h"
-#include "dns/answer.h"
 #include "dns/cache.h"
+#include "dns/outcome.h"
 #include "dns/transport.h"
 
 #define DEFAULT_TIMEOUT_MS 2000
@@ -63,7 +63,7 @@ struct resolver_query {
 	size_t qlen;
 	uint32_t timeout_ms;
 	unsigned tries;
-	int use_tcp;
+	unsigned xflags; /* TRANSPORT_* */
 };
 
 static uint64_t monotonic_seconds(void *arg)
@@ -332,7 +332,7 @@ static void on_lookup_answer(void *arg, int err, const uint8_t *pkt, size_t len)
 	struct resolver_result r = {0};
 	struct dns_msg *m = NULL;
 	const struct dns_rr **rrs = NULL;
-	struct answer a;
+	struct outcome a;
 	char sbuf[NETADDR_STRLEN];
 	size_t i = q->server;
 	unsigned rcode;
@@ -371,16 +371,16 @@ static void on_lookup_answer(void *arg, int err, const uint8_t *pkt, size_t len)
 		lookup_fail(q, "out of memory");
 		return;
 	}
-	answer_classify(m, q->cur, q->type, &a, rrs, m->nan);
+	outcome_read(m, q->cur, q->type, &a, rrs, m->nan);
 	switch (a.kind) {
-	case ANSWER_FAIL:
+	case OUTCOME_FAIL:
 		snprintf(q->why[i], WHY_MAX, "%s (%s)", a.why, sbuf);
 		q->bad[i] = 1;
 		dns_msg_free(m);
 		free(rrs);
 		lookup_next(q);
 		return;
-	case ANSWER_REQUERY:
+	case OUTCOME_REQUERY:
 		q->hops += a.hops;
 		q->chain_ttl = min_u32(q->chain_ttl, a.ttl);
 		dns_msg_free(m);
@@ -392,15 +392,15 @@ static void on_lookup_answer(void *arg, int err, const uint8_t *pkt, size_t len)
 		dname_copy(q->cur, a.canonical);
 		lookup_restart(q);
 		return;
-	case ANSWER_RECORDS:
+	case OUTCOME_RECORDS:
 		r.status = RESOLVER_ANSWER;
 		snprintf(q->reason, sizeof(q->reason), "answer from %s", sbuf);
 		break;
-	case ANSWER_NODATA:
+	case OUTCOME_NODATA:
 		r.status = RESOLVER_NODATA;
 		snprintf(q->reason, sizeof(q->reason), "NODATA from %s", sbuf);
 		break;
-	case ANSWER_NXDOMAIN:
+	case OUTCOME_NXDOMAIN:
 		r.status = RESOLVER_NXDOMAIN;
 		snprintf(q->reason, sizeof(q->reason), "NXDOMAIN from %s", sbuf);
 		break;
@@ -453,7 +453,7 @@ static void on_exchange_answer(void *arg, int err, const uint8_t *pkt, size_t le
 static int exchange_send(struct resolver_query *q)
 {
 	q->t = transport_start(q->res->base, &q->res->hook, &q->xserver, q->query, q->qlen,
-			       q->timeout_ms, q->use_tcp, on_exchange_answer, q);
+			       q->timeout_ms, q->xflags, on_exchange_answer, q);
 	return q->t ? 0 : -1;
 }
 
@@ -513,7 +513,8 @@ struct resolver_query *resolver_exchange(struct resolver *res, const struct neta
 	q->xserver = *server;
 	q->timeout_ms = timeout_ms ? timeout_ms : res->timeout_ms;
 	q->tries = tries ? tries : 1;
-	q->use_tcp = use_tcp;
+	q->xflags = ((use_tcp & RESOLVER_X_TCP) ? TRANSPORT_TCP : 0) |
+		    ((use_tcp & RESOLVER_X_NO_FALLBACK) ? TRANSPORT_NO_FALLBACK : 0);
 	if (exchange_send(q) < 0) {
 		exchange_done(q, errno ? errno : EIO, NULL, 0);
 		return NULL;

@@ -83,7 +83,13 @@ void resolver_cancel(struct resolver_query *q);
  * use_tcp; TCP again when the UDP answer is truncated). No cache. The
  * callback gets err 0 and the answer packet, or err ETIMEDOUT,
  * ECONNREFUSED, ... and no packet.
+ *
+ * use_tcp is a set of flags: 1 (RESOLVER_X_TCP) is TCP from the start;
+ * RESOLVER_X_NO_FALLBACK hands a truncated UDP answer back as it is (TC
+ * set), for a tool that says so and retries over TCP itself.
  */
+#define RESOLVER_X_TCP	       1
+#define RESOLVER_X_NO_FALLBACK 2
 typedef void (*resolver_exchange_cb)(void *arg, int err, const uint8_t *answer, size_t len);
 struct resolver_query *resolver_exchange(struct resolver *res, const struct netaddr *server,
 					 const uint8_t *query, size_t len, uint32_t timeout_ms,

@@ -23,6 +23,7 @@ struct transport {
 	size_t qlen;
 	uint32_t timeout_ms;
 	int tcp;
+	int no_fallback;
 	int fd;
 	struct event *io, *timer;
 	transport_cb cb;
@@ -125,8 +126,9 @@ static int start_io(struct transport *t)
 }
 
 /*
- * A packet that came from the server's address: 1 when the exchange is
- * over (reported, t freed), 0 to keep waiting.
+ * A packet that came from the server's address: 0 to keep reading, 1 when
+ * the socket read from is done with (the exchange reported and t freed,
+ * or moved over to TCP).
  */
 static int consider(struct transport *t, const uint8_t *pkt, size_t len)
 {
@@ -140,7 +142,7 @@ static int consider(struct transport *t, const uint8_t *pkt, size_t len)
 		return 0;
 	}
 	dns_header_read(pkt, len, &h);
-	if ((h.flags & DNS_F_TC) && !t->tcp) {
+	if ((h.flags & DNS_F_TC) && !t->tcp && !t->no_fallback) {
 		/* Truncated: the same question again over TCP, with a new ID
 		 * (the UDP one has been seen on the wire). */
 		log_debug(
@@ -336,7 +338,7 @@ static int start_canned(struct transport *t)
 
 struct transport *transport_start(struct event_base *base, const struct transport_hook *hook,
 				  const struct netaddr *server, const uint8_t *query, size_t len,
-				  uint32_t timeout_ms, int tcp, transport_cb cb, void *arg)
+				  uint32_t timeout_ms, unsigned flags, transport_cb cb, void *arg)
 {
 	struct transport *t;
 	int saved;
@@ -353,7 +355,8 @@ struct transport *transport_start(struct event_base *base, const struct transpor
 		t->hook = *hook;
 	t->server = *server;
 	t->fd = -1;
-	t->tcp = tcp;
+	t->tcp = (flags & TRANSPORT_TCP) != 0;
+	t->no_fallback = (flags & TRANSPORT_NO_FALLBACK) != 0;
 	t->timeout_ms = timeout_ms;
 	t->cb = cb;
 	t->arg = arg;

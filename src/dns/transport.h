@@ -39,16 +39,19 @@ struct transport_hook {
 
 struct transport;
 
+#define TRANSPORT_TCP	      1 /* TCP from the start */
+#define TRANSPORT_NO_FALLBACK 2 /* a truncated UDP answer is the answer */
+
 /*
  * Sends query (its ID replaced by a random one) to server over UDP, or
- * TCP when tcp is set, and waits up to timeout_ms. The callback runs once,
+ * TCP with TRANSPORT_TCP in flags, and waits up to timeout_ms. The callback runs once,
  * from the event loop, never from within this call; it must not cancel
  * the exchange it reports. NULL with errno set if the query could not be
  * sent at all (no socket, no route).
  */
 struct transport *transport_start(struct event_base *base, const struct transport_hook *hook,
 				  const struct netaddr *server, const uint8_t *query, size_t len,
-				  uint32_t timeout_ms, int tcp, transport_cb cb, void *arg);
+				  uint32_t timeout_ms, unsigned flags, transport_cb cb, void *arg);
 
 /* Stops the exchange; its callback will not run. */
 void transport_cancel(struct transport *t);

@@ -33,7 +33,7 @@ struct zone_rdata {
 struct zone_rrset {
 	uint16_t type;
 	uint16_t count;
-	uint32_t ttl;			      /* one TTL per set (the first seen, as NSD does) */
+	uint32_t ttl;			       /* one TTL per set (the first seen, as NSD does) */
 	const struct zone_rdata *const *rdata; /* count of them, duplicates removed */
 };
 
@@ -44,12 +44,37 @@ struct zone_rrset {
 struct zone *zone_load(const char *path, const uint8_t *origin, struct zonefile_error *err);
 void zone_free(struct zone *z);
 
+/* Loading with options: warnings to a callback instead of the log, and
+ * an observer that sees every record accepted into the zone, in file
+ * order, with where it comes from (zonecheck uses it for its per-record
+ * checks). A non-zero return from observe stops the load, as for
+ * zonefile_rr_fn. */
+struct zone_load_opts {
+	zonefile_warn_fn warn;
+	void *warn_arg;
+	zonefile_rr_fn observe;
+	void *observe_arg;
+	int no_include; /* $INCLUDE is an error */
+};
+
+struct zone *zone_load_with(const char *path, const uint8_t *origin,
+			    const struct zone_load_opts *opts, struct zonefile_error *err);
+/* The same from text in memory (tests, fuzzing); name is for messages. */
+struct zone *zone_load_text(const char *text, size_t len, const char *name, const uint8_t *origin,
+			    const struct zone_load_opts *opts, struct zonefile_error *err);
+
 const uint8_t *zone_origin(const struct zone *z);
 const struct zone_node *zone_apex(const struct zone *z);
 uint32_t zone_serial(const struct zone *z);
 size_t zone_record_count(const struct zone *z);
 
+/* Every node, empty non-terminals included, in no particular order. */
+size_t zone_node_count(const struct zone *z);
+const struct zone_node *zone_node_at(const struct zone *z, size_t i);
+
 const uint8_t *zone_node_name(const struct zone_node *n);
+/* The node one label up (NULL for the apex). */
+const struct zone_node *zone_node_parent(const struct zone_node *n);
 /* The set of that type at the node, or NULL. */
 const struct zone_rrset *zone_node_rrset(const struct zone_node *n, uint16_t type);
 /* All sets at the node (in a stable order); returns how many. */
@@ -65,11 +90,13 @@ enum zone_match {
 
 struct zone_result {
 	enum zone_match match;
-	const struct zone_node *node;	 /* see enum zone_match */
+	const struct zone_node *node;	 /* see enum zone_match; NULL for NXDOMAIN, NOTINZONE */
 	const struct zone_node *closest; /* the closest encloser (all matches but NOTINZONE) */
 };
 
-/* Finds qname as RFC 1034 4.3.2 step 3 and RFC 4592 describe. */
+/* Finds qname as RFC 1034 4.3.2 step 3 and RFC 4592 describe. No
+ * allocation, no locking: a hash probe per label between qname and its
+ * closest encloser. */
 void zone_lookup(const struct zone *z, const uint8_t *qname, struct zone_result *r);
 
 /* The node of exactly that name, ignoring zone cuts (for glue below a

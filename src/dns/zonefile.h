@@ -43,4 +43,33 @@ int zonefile_parse(const char *path, const uint8_t *origin, zonefile_rr_fn fn, v
 int zonefile_parse_text(const char *text, size_t len, const char *name, const uint8_t *origin,
 			zonefile_rr_fn fn, void *arg, struct zonefile_error *err);
 
+/*
+ * Options for the _opts variants (NULL: the defaults above).
+ *
+ * Warnings are things BIND and NSD accept but mention: no $TTL (the SOA's
+ * MINIMUM becomes the default, as BIND does), a TTL over 2^31-1 (taken as
+ * 0, RFC 2181). Without a warn callback they go to log_warnx as
+ * "file:line: message".
+ *
+ * A relative $INCLUDE path is taken relative to the folder of the file
+ * that includes it (as Knot does; BIND uses its working folder, so the
+ * two agree when the zone's folder is the current one). Text parsed from
+ * memory has no folder: its $INCLUDEs are relative to the current one.
+ */
+typedef void (*zonefile_warn_fn)(void *arg, const struct zonefile_pos *pos, const char *msg);
+
+#define ZONEFILE_INCLUDE_DEPTH 16 /* nested $INCLUDEs allowed */
+
+struct zonefile_opts {
+	zonefile_warn_fn warn;
+	void *warn_arg;
+	int no_include; /* $INCLUDE is an error (untrusted text, fuzzing) */
+};
+
+int zonefile_parse_opts(const char *path, const uint8_t *origin, const struct zonefile_opts *opts,
+			zonefile_rr_fn fn, void *arg, struct zonefile_error *err);
+int zonefile_parse_text_opts(const char *text, size_t len, const char *name, const uint8_t *origin,
+			     const struct zonefile_opts *opts, zonefile_rr_fn fn, void *arg,
+			     struct zonefile_error *err);
+
 #endif

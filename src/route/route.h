@@ -83,8 +83,8 @@ struct route_query;
 /*
  * Finds the route to domain (text, "example.test" or "[192.0.2.1]" for an
  * address literal). The callback may run before this returns (everything
- * cached); then, or if nothing could start, NULL is returned. opts is
- * copied.
+ * cached, or a bad name), and NULL is returned then. NULL without the
+ * callback: out of memory. opts is copied.
  */
 struct route_query *route_lookup(struct resolver *res, const char *domain,
 				 const struct route_opts *opts, route_cb cb, void *arg);

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "canned.h"
-#include "dns/answer.h"
 #include "dns/cache.h"
+#include "dns/outcome.h"
 #include "dns/resolver.h"
 #include "dns/transport.h"
 
@@ -289,7 +289,7 @@ static void test_negative_ttl_capped(void **state)
 	struct seen s = lookup(f, "nx.example.test", DNS_T_A);
 
 	assert_int_equal(s.status, RESOLVER_NXDOMAIN);
-	assert_int_equal(s.ttl, ANSWER_NEG_TTL_MAX);
+	assert_int_equal(s.ttl, OUTCOME_NEG_TTL_MAX);
 	teardown(f);
 }
 
@@ -578,7 +578,8 @@ static void on_exchange(void *arg, int err, const uint8_t *pkt, size_t len)
 		memcpy(x->pkt, pkt, len);
 }
 
-static struct xseen exchange(struct fixture *f, const char *name, uint16_t type, unsigned tries)
+static struct xseen exchange_flags(struct fixture *f, const char *name, uint16_t type,
+				   unsigned tries, int flags)
 {
 	struct xseen x = {0};
 	uint8_t n[DNAME_MAX], q[512];
@@ -586,10 +587,16 @@ static struct xseen exchange(struct fixture *f, const char *name, uint16_t type,
 
 	dname_from_text(n, name, strlen(name), NULL);
 	len = dns_build_query(q, sizeof(q), 0xbeef, DNS_F_RD, n, type, DNS_C_IN, 0);
-	resolver_exchange(f->res, &f->servers[0], q, (size_t)len, 30, tries, 0, on_exchange, &x);
+	resolver_exchange(f->res, &f->servers[0], q, (size_t)len, 30, tries, flags, on_exchange,
+			  &x);
 	while (!x.called)
 		event_base_loop(f->base, EVLOOP_ONCE);
 	return x;
+}
+
+static struct xseen exchange(struct fixture *f, const char *name, uint16_t type, unsigned tries)
+{
+	return exchange_flags(f, name, type, tries, 0);
 }
 
 static void test_exchange(void **state)
@@ -631,6 +638,18 @@ static void test_exchange(void **state)
 	x = exchange(f, "big.example.test", DNS_T_A, 1);
 	assert_int_equal(x.err, 0);
 	assert_int_equal(e[4].asked_tcp, 1);
+	assert_false(x.pkt[2] & (DNS_F_TC >> 8));
+
+	/* the tool that retries over TCP itself gets the truncated answer */
+	x = exchange_flags(f, "big.example.test", DNS_T_A, 1, RESOLVER_X_NO_FALLBACK);
+	assert_int_equal(x.err, 0);
+	assert_true(x.pkt[2] & (DNS_F_TC >> 8));
+	assert_int_equal(e[4].asked_tcp, 1);
+	/* and TCP from the start */
+	x = exchange_flags(f, "big.example.test", DNS_T_A, 1, RESOLVER_X_TCP);
+	assert_int_equal(x.err, 0);
+	assert_int_equal(e[4].asked_tcp, 2);
+	assert_int_equal(e[4].asked, 4);
 	teardown(f);
 }
 
@@ -672,18 +691,18 @@ static void test_transport_match(void **state)
 	assert_false(transport_match(q, (size_t)ql, a, 11)); /* short */
 }
 
-static void test_answer_classify_direct(void **state)
+static void test_outcome_read_direct(void **state)
 {
 	/* an rcode the answer cannot be read past */
 	uint8_t pkt[512];
 	int len = build(pkt, 1, DNS_F_QR | DNS_R_NOTIMP, "x.test.", DNS_T_A);
 	struct dns_msg *m;
-	struct answer a;
+	struct outcome a;
 	const struct dns_rr *rrs[1];
 
 	assert_int_equal(dns_msg_parse(pkt, (size_t)len, &m), DNS_PARSE_OK);
-	answer_classify(m, m->q.name, DNS_T_A, &a, rrs, 0);
-	assert_int_equal(a.kind, ANSWER_FAIL);
+	outcome_read(m, m->q.name, DNS_T_A, &a, rrs, 0);
+	assert_int_equal(a.kind, OUTCOME_FAIL);
 	assert_string_equal(a.why, "NOTIMP");
 	dns_msg_free(m);
 }
@@ -781,7 +800,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_and_free),
 	    cmocka_unit_test(test_exchange),
 	    cmocka_unit_test(test_transport_match),
-	    cmocka_unit_test(test_answer_classify_direct),
+	    cmocka_unit_test(test_outcome_read_direct),
 	    cmocka_unit_test(test_cache_bounded),
 	    cmocka_unit_test(test_resolv_conf),
 	};
