@@ -42,6 +42,7 @@ struct lookup {
 	int need_search; /* try the search list after the name as is */
 	int done_as_is;
 	int tcp;
+	unsigned retries;   /* tries left (BIND's l->retries) */
 	int legacy_host;    /* -legacy: the AAAA half of a host lookup */
 	char addr_text[64]; /* the address typed, for a reverse lookup */
 	struct lookup *next;
@@ -123,6 +124,7 @@ static void add_lookup(struct nsl *n, const char *name)
 		l->qtype = n->s.qtype;
 	}
 	l->qclass = n->s.qclass;
+	l->retries = n->s.tries;
 	l->tcp = n->s.vc || (l->qtype == DNS_T_ANY && !n->s.vc_set);
 	l->new_search = 1;
 	append(n, l);
@@ -324,7 +326,10 @@ static int exchange(struct nsl *n, const struct nsl_server *srv, const uint8_t *
 		((struct sockaddr_in *)&na.ss)->sin_port = htons(n->s.port);
 	else
 		((struct sockaddr_in6 *)&na.ss)->sin6_port = htons(n->s.port);
-	resolver_exchange(n->res, &na, q, qlen, ms, 1, tcp, exchange_done, &x);
+	/* A truncated UDP answer comes back as it is: BIND says so and asks
+	 * again over TCP as a new lookup (run_lookup), not silently. */
+	resolver_exchange(n->res, &na, q, qlen, ms, 1,
+			  tcp ? RESOLVER_X_TCP : RESOLVER_X_NO_FALLBACK, exchange_done, &x);
 	while (!x.done)
 		if (event_base_loop(n->base, EVLOOP_ONCE) < 0)
 			break;
@@ -365,6 +370,9 @@ static void queue_aaaa(struct nsl *n, const struct lookup *l, const char *name)
 	struct lookup *nl = clone(l);
 	str_copy(nl->textname, name, sizeof(nl->textname));
 	nl->qtype = DNS_T_AAAA;
+	/* A lookup of its own, with every try; the clones of next_origin and
+	 * of the TCP retry go on with the tries left, as BIND's do. */
+	nl->retries = n->s.tries;
 	nl->origin = -1;
 	nl->addr_text[0] = '\0';
 	append(n, nl);
@@ -461,7 +469,6 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 {
 	const struct nsl_settings *s = &n->s;
 	uint8_t qname[DNAME_MAX], query[DNS_UDP_MAX];
-	unsigned retries = s->tries;
 	size_t srv = 0;
 	int qlen, legacy = s->legacy;
 	char addr[96];
@@ -486,15 +493,19 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			if (legacy) {
 				/* the classic format says it once, at the end */
 			} else if (l->tcp && err == ECONNREFUSED) {
+				/* BIND says "no servers" after each failed connection
+				 * that it will try again, and after the last server's,
+				 * but not when it moves on to the next server. */
 				fprintf(n->out, ";; Connection to %s(%s) for %s failed: %s.\n",
 					addr, sv->addr, l->textname, error_text(err));
-				fprintf(n->out, ";; no servers could be reached\n");
+				if (l->retries > 1 || srv + 1 >= s->nservers)
+					fprintf(n->out, ";; no servers could be reached\n");
 			} else {
 				fprintf(n->out, ";; communications error to %s: %s\n", addr,
 					error_text(err));
 			}
-			if (retries > 1)
-				retries--;
+			if (l->retries > 1)
+				l->retries--;
 			else
 				srv++;
 			if (srv >= s->nservers) {
@@ -678,6 +689,8 @@ int cmd_nslookup(int argc, char **argv)
 	n.query_error = 1;
 	nsl_settings_init(&n.s);
 	resolv_conf_read(RESOLV_CONF, &rc);
+	if (rc.malformed) /* BIND reads it first, before even -version */
+		die(&n, 1, "parse of %s failed", RESOLV_CONF);
 	nsl_settings_resolv(&n.s, &rc);
 	in_use = parse_args(&n, argc, argv);
 

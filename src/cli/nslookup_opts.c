@@ -62,8 +62,9 @@ static int add_address(struct nsl_settings *s, const char *name, const struct so
 void nsl_settings_resolv(struct nsl_settings *s, const struct resolv_conf *rc)
 {
 	s->nservers = 0;
-	for (size_t i = 0; i < rc->nservers; i++)
-		add_address(s, "", (const struct sockaddr *)&rc->servers[i].ss, rc->servers[i].len);
+	for (size_t i = 0; i < rc->irs_nservers; i++)
+		add_address(s, "", (const struct sockaddr *)&rc->irs_servers[i].ss,
+			    rc->irs_servers[i].len);
 	if (s->nservers == 0) {
 		/* What BIND falls back to: both loopback addresses, v6 first. */
 		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
@@ -76,13 +77,12 @@ void nsl_settings_resolv(struct nsl_settings *s, const struct resolv_conf *rc)
 	s->nsearch = 0;
 	for (size_t i = 0; i < rc->nsearch && i < NSL_SEARCH_MAX; i++)
 		str_copy(s->search_list[s->nsearch++], rc->search[i], DNAME_TEXT_MAX);
-	s->ndots = rc->ndots;
-	/* resolv_conf_read fills in glibc's defaults (timeout 5, attempts 2)
-	 * where BIND keeps its own (timeout 0 meaning 5 s, 3 tries); those
-	 * values are taken as "not set". */
-	s->timeout = rc->timeout == 5 ? 0 : rc->timeout;
-	if (rc->attempts > 0 && rc->attempts != 2)
-		s->tries = rc->attempts;
+	/* The options as written, not glibc's clamped values with its
+	 * defaults: BIND's own defaults are ndots 1, timeout 0 (meaning 5 s
+	 * over UDP, 10 s over TCP) and 3 tries, and attempts:0 means 3. */
+	s->ndots = rc->ndots_set ? rc->ndots_raw : 1;
+	s->timeout = rc->timeout_set ? rc->timeout_raw : 0;
+	s->tries = rc->attempts_set && rc->attempts_raw > 0 ? rc->attempts_raw : 3;
 }
 
 int nsl_set_server(struct nsl_settings *s, const char *name, char *err, size_t errlen)
