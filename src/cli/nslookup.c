@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/nslookup.h"
 #include "core/log.h"
+#include "core/random.h"
 #include "core/strutil.h"
 #include "dns/rdata.h"
 #include "dns/resolver.h"
@@ -464,6 +465,32 @@ static void legacy_failed(struct nsl *n, struct lookup *l, const uint8_t *qname,
 		fprintf(n->out, "*** %s can't find %s: No response from server\n", srv->name, name);
 }
 
+/* BIND's hex_dump of a packet it could not parse: the bytes, 16 a line,
+ * then the printable ones ('!' to '}'). */
+static void hex_dump(FILE *out, const uint8_t *p, size_t len)
+{
+	size_t i, j;
+
+	fprintf(out, "%zu bytes\n", len);
+	for (i = 0; i < len; i++) {
+		fprintf(out, "%02x ", p[i]);
+		if (i % 16 == 15) {
+			fputs("         ", out);
+			for (j = i - 15; j <= i; j++)
+				fputc(p[j] >= '!' && p[j] <= '}' ? p[j] : '.', out);
+			fputc('\n', out);
+		}
+	}
+	if (len % 16 != 0) {
+		for (i = len; i % 16 != 0; i++)
+			fputs("   ", out);
+		fputs("         ", out);
+		for (j = len & ~(size_t)15; j < len; j++)
+			fputc(p[j] >= '!' && p[j] <= '}' ? p[j] : '.', out);
+		fputc('\n', out);
+	}
+}
+
 /* One lookup: its name, then the servers in turn. */
 static void run_lookup(struct nsl *n, struct lookup *l)
 {
@@ -472,12 +499,16 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 	size_t srv = 0;
 	int qlen, legacy = s->legacy;
 	char addr[96];
+	uint16_t id;
 
 	if (setup_name(n, l, qname) < 0) {
 		next_origin(n, l);
 		return;
 	}
-	qlen = dns_build_query(query, sizeof(query), 0, s->recurse ? DNS_F_RD : 0, qname, l->qtype,
+	/* A random ID of our own, as BIND's: the exchange sends another and
+	 * puts this one back, so what a dump shows looks like BIND's. */
+	random_bytes(&id, sizeof(id));
+	qlen = dns_build_query(query, sizeof(query), id, s->recurse ? DNS_F_RD : 0, qname, l->qtype,
 			       l->qclass, 0);
 	if (qlen < 0 || s->nservers == 0)
 		return;
@@ -517,9 +548,11 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			continue;
 		}
 		if (dns_msg_parse(answer, alen, &m) != DNS_PARSE_OK) {
-			if (!legacy)
+			if (!legacy) {
 				fprintf(n->out, ";; Got bad packet: %s\n",
 					"unexpected end of input");
+				hex_dump(n->out, answer, alen);
+			}
 			free(answer);
 			return;
 		}

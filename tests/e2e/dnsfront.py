@@ -2,7 +2,8 @@
 and changes what the answer says, to produce the answers an authoritative
 server does not give on its own: non-authoritative answers with recursion
 available (as from a recursive resolver), SERVFAIL or REFUSED, answers
-truncated over UDP (the client must retry over TCP), or silence.
+truncated over UDP (the client must retry over TCP), cut short in the
+middle of a record (malformed), or silence.
 
 The answer's bytes are the upstream's, with header bits changed in place,
 so both clients under comparison see exactly the same packet.
@@ -22,15 +23,18 @@ import dns.rcode
 
 class DnsFront:
     def __init__(self, listen, upstream, aa=None, ra=None, rcode=None,
-                 truncate_udp=False, silent=False, tcp=True):
+                 truncate_udp=False, silent=False, tcp=True, cut_udp=0):
         """listen, upstream: (addr, port). aa/ra: None keeps the bit,
         True sets it, False clears it. rcode: answer every query with this
         rcode and no records. truncate_udp: answer UDP with TC and the
-        question alone. silent: read queries and never answer."""
+        question alone. cut_udp: answer UDP with the upstream's answer,
+        TC set and its last cut_udp bytes cut off. silent: read queries and
+        never answer."""
         self.listen = listen
         self.upstream = upstream
         self.aa, self.ra, self.rcode = aa, ra, rcode
         self.truncate_udp = truncate_udp
+        self.cut_udp = cut_udp
         self.silent = silent
         self.queries = []  # (transport, qname, qtype) received
         self._stop = False
@@ -100,6 +104,9 @@ class DnsFront:
             wire = bytearray(r.to_wire())
         else:
             wire = bytearray(self._relay(query, transport))
+            if self.cut_udp and transport == "udp":
+                wire[2] |= 0x02  # TC
+                wire = wire[:max(12, len(wire) - self.cut_udp)]
         flags = struct.unpack("!H", wire[2:4])[0]
         for bit, want in ((0x0400, self.aa), (0x0080, self.ra)):
             if want is True:

@@ -10,6 +10,7 @@ lives on its own loopback address with that same port:
     127.0.0.4  SERVFAIL to everything
     127.0.0.5  truncates every UDP answer (the client must use TCP)
     127.0.0.6  REFUSED to everything
+    127.0.0.7  answers over UDP cut short in a record, TC set (malformed)
     127.0.0.9  nothing listens: connection refused
     ::1        NSD too, when the machine has IPv6 loopback
 
@@ -94,8 +95,9 @@ SILENT = "127.0.0.3"
 SERVFAIL = "127.0.0.4"
 TRUNC = "127.0.0.5"
 REFUSED = "127.0.0.6"
+CUT = "127.0.0.7"
 DEAD = "127.0.0.9"
-ADDRS = [NSD, FRONT, SILENT, SERVFAIL, TRUNC, REFUSED, DEAD]
+ADDRS = [NSD, FRONT, SILENT, SERVFAIL, TRUNC, REFUSED, CUT, DEAD]
 
 
 def _bindable(addrs, port):
@@ -207,6 +209,7 @@ class Env:
             DnsFront((SERVFAIL, self.port), up, rcode=dns.rcode.SERVFAIL, ra=True).start(),
             DnsFront((TRUNC, self.port), up, truncate_udp=True).start(),
             DnsFront((REFUSED, self.port), up, rcode=dns.rcode.REFUSED).start(),
+            DnsFront((CUT, self.port), up, cut_udp=5).start(),
         ]
         # Silent: a bound UDP socket nobody reads, and a TCP listener that
         # accepts (in the kernel) and never answers.
