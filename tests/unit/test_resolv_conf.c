@@ -307,10 +307,10 @@ static void test_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_well_formed),	   cmocka_unit_test(test_set_or_default),
+	    cmocka_unit_test(test_well_formed),	     cmocka_unit_test(test_set_or_default),
 	    cmocka_unit_test(test_values_unclamped), cmocka_unit_test(test_search_list),
-	    cmocka_unit_test(test_servers),	   cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_long_words),	   cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_servers),	     cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_long_words),	     cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
