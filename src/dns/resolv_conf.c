@@ -201,16 +201,16 @@ static int irs_addr(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1 ? 0 : -1;
 }
 
-static int irs_sortlist(FILE *f)
+/* n counts the entries of every sortlist line so far, as libirs does. */
+static int irs_sortlist(FILE *f, unsigned *n)
 {
 	char word[IRS_WORD], *mask;
 	int delim = irs_getword(f, word, sizeof(word));
-	unsigned n = 0;
 
 	if (word[0] == '\0')
 		return -1;
 	while (word[0] != '\0') {
-		if (n++ == IRS_SORTLIST)
+		if ((*n)++ == IRS_SORTLIST)
 			return -1;
 		if ((mask = strchr(word, '/')) != NULL)
 			*mask++ = '\0';
@@ -262,6 +262,7 @@ static int irs_options(FILE *f, struct resolv_conf *rc)
 static void read_libirs(FILE *f, struct resolv_conf *rc)
 {
 	char word[IRS_WORD];
+	unsigned nsort = 0;
 	int r;
 
 	for (;;) {
@@ -281,7 +282,7 @@ static void read_libirs(FILE *f, struct resolv_conf *rc)
 		} else if (strcmp(word, "search") == 0) {
 			r = irs_search(f, rc);
 		} else if (strcmp(word, "sortlist") == 0) {
-			r = irs_sortlist(f);
+			r = irs_sortlist(f, &nsort);
 		} else if (strcmp(word, "options") == 0) {
 			r = irs_options(f, rc);
 		} else {

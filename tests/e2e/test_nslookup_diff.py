@@ -64,6 +64,8 @@ RC_MALFORMED = [
     ("rc-bad-domain-two", "nameserver %s\ndomain a.test b.test\n" % NSD),
     ("rc-bad-search-empty", "nameserver %s\nsearch \n" % NSD),
     ("rc-bad-sortlist", "nameserver %s\nsortlist 127.1\n" % NSD),
+    ("rc-bad-sortlist-count", "nameserver %s\nsortlist %s\nsortlist 10.0.0.1 10.0.0.2\n"
+     % (NSD, " ".join("10.0.1.%d" % i for i in range(9)))),
     ("rc-bad-fourth-junk", "nameserver %s\nnameserver %s\nnameserver %s\nnameserver x y\n"
      % (NSD, FRONT, SILENT)),
 ]

@@ -198,6 +198,8 @@ static void test_servers(void **state)
 	assert_string_equal(rc.search[0], "nameserver");
 }
 
+#define SORT9 "sortlist 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 1.1.1.6 1.1.1.7 1.1.1.8 1.1.1.9\n"
+
 /* Files libirs refuses as a whole (BIND: "parse of ... failed"), each
  * for one rule, and near misses it accepts. */
 static void test_malformed(void **state)
@@ -226,8 +228,8 @@ static void test_malformed(void **state)
 	    "search # only a comment\n",
 	    "sortlist 127.1\n",
 	    "sortlist 10.0.0.0/255.0.0.0 bogus\n",
-	    "sortlist 1.1.1.1 1.1.1.1 1.1.1.1 1.1.1.1 1.1.1.1 1.1.1.1 1.1.1.1 1.1.1.1 "
-	    "1.1.1.1 1.1.1.1 1.1.1.1\n",
+	    /* eleven entries, counted over all sortlist lines */
+	    SORT9 "sortlist 1.1.1.10 1.1.1.11\n",
 	    /* an error anywhere, even before good lines */
 	    "options timeout:999\nnameserver 127.0.0.1\nsearch a.test\n",
 	};
@@ -241,6 +243,7 @@ static void test_malformed(void **state)
 	    "nameserver 1.1.1.1\nnameserver 1.1.1.2\nnameserver 1.1.1.3\nnameserver bogus\n",
 	    "domain a.test # comment\n",
 	    "sortlist 10.0.0.0/255.0.0.0 2001:db8::/ffff::\n",
+	    SORT9 "sortlist 1.1.1.10\n",
 	    "options debug rotate edns0 single-request ndots:2\n",
 	    "options timeout:255\n",
 	    "search a.test\nsearch",
