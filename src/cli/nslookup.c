@@ -289,7 +289,7 @@ static int next_origin(struct nsl *n, struct lookup *l)
 /* One exchange with one server, the event loop running until it ends. */
 struct exchange {
 	struct event_base *base;
-	int done, err;
+	int done, err, setup; /* setup: it failed before anything was sent */
 	uint8_t *answer;
 	size_t len;
 };
@@ -313,7 +313,7 @@ static void exchange_done(void *arg, int err, const uint8_t *answer, size_t len)
 }
 
 static int exchange(struct nsl *n, const struct nsl_server *srv, const uint8_t *q, size_t qlen,
-		    int tcp, uint8_t **answer, size_t *len)
+		    int tcp, uint8_t **answer, size_t *len, int *setup)
 {
 	struct exchange x = {.base = n->base};
 	struct netaddr na;
@@ -331,6 +331,9 @@ static int exchange(struct nsl *n, const struct nsl_server *srv, const uint8_t *
 	 * again over TCP as a new lookup (run_lookup), not silently. */
 	resolver_exchange(n->res, &na, q, qlen, ms, 1,
 			  tcp ? RESOLVER_X_TCP : RESOLVER_X_NO_FALLBACK, exchange_done, &x);
+	/* An error reported before resolver_exchange returns is one of
+	 * socket, connect or send (no route, say): BIND's "setup" failure. */
+	x.setup = x.done;
 	while (!x.done)
 		if (event_base_loop(n->base, EVLOOP_ONCE) < 0)
 			break;
@@ -338,6 +341,7 @@ static int exchange(struct nsl *n, const struct nsl_server *srv, const uint8_t *
 		x.err = EIO;
 	*answer = x.answer;
 	*len = x.len;
+	*setup = x.setup && x.err != 0;
 	return x.err;
 }
 
@@ -517,18 +521,25 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 		uint8_t *answer = NULL;
 		size_t alen = 0;
 		struct dns_msg *m = NULL;
-		int err = exchange(n, sv, query, (size_t)qlen, l->tcp, &answer, &alen);
+		int setup;
+		int err = exchange(n, sv, query, (size_t)qlen, l->tcp, &answer, &alen, &setup);
 
 		if (err != 0) {
+			/* A TCP connection that failed, or a UDP query that could
+			 * not be sent, against an answer that never came. */
+			int connect_failed = setup || (l->tcp && err == ECONNREFUSED);
+
 			nsl_server_addr(sv, s->port, addr, sizeof(addr));
 			if (legacy) {
 				/* the classic format says it once, at the end */
-			} else if (l->tcp && err == ECONNREFUSED) {
+			} else if (connect_failed) {
 				/* BIND says "no servers" after each failed connection
 				 * that it will try again, and after the last server's,
 				 * but not when it moves on to the next server. */
-				fprintf(n->out, ";; Connection to %s(%s) for %s failed: %s.\n",
-					addr, sv->addr, l->textname, error_text(err));
+				fprintf(n->out,
+					l->tcp ? ";; Connection to %s(%s) for %s failed: %s.\n"
+					       : ";; UDP setup with %s(%s) for %s failed: %s.\n",
+					addr, sv->servname, l->textname, error_text(err));
 				if (l->retries > 1 || srv + 1 >= s->nservers)
 					fprintf(n->out, ";; no servers could be reached\n");
 			} else {
@@ -542,7 +553,7 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			if (srv >= s->nservers) {
 				if (legacy)
 					legacy_failed(n, l, qname, err);
-				else if (!(l->tcp && err == ECONNREFUSED))
+				else if (!connect_failed)
 					fprintf(n->out, ";; no servers could be reached\n");
 			}
 			continue;
@@ -574,13 +585,13 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			if (srv + 1 < s->nservers) {
 				if (!legacy)
 					fprintf(n->out, ";; Got %s from %s, trying next server\n",
-						what, sv->addr);
+						what, sv->servname);
 				dns_msg_free(m);
 				srv++;
 				continue;
 			}
 			if (!legacy)
-				fprintf(n->out, ";; Got %s from %s\n", what, sv->addr);
+				fprintf(n->out, ";; Got %s from %s\n", what, sv->servname);
 		}
 		if (msg_rcode(m) == DNS_R_NXDOMAIN && (l->origin >= 0 || l->need_search)) {
 			if (!next_origin(n, l) || s->debug)

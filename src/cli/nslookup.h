@@ -29,6 +29,7 @@
 struct nsl_server {
 	char name[DNAME_TEXT_MAX]; /* as the user gave it ("userarg") */
 	char addr[64];		   /* the address alone, as text */
+	char servname[80];	   /* how BIND's messages name it (the address) */
 	struct sockaddr_storage ss;
 	socklen_t len;
 };

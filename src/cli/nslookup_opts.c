@@ -53,6 +53,7 @@ static int add_address(struct nsl_settings *s, const char *name, const struct so
 		snprintf(srv->addr + l, sizeof(srv->addr) - l, "%%%u",
 			 ((const struct sockaddr_in6 *)sa)->sin6_scope_id);
 	}
+	str_copy(srv->servname, srv->addr, sizeof(srv->servname));
 	if (strcmp(name, "") == 0)
 		str_copy(srv->name, srv->addr, sizeof(srv->name));
 	s->nservers++;
@@ -62,9 +63,22 @@ static int add_address(struct nsl_settings *s, const char *name, const struct so
 void nsl_settings_resolv(struct nsl_settings *s, const struct resolv_conf *rc)
 {
 	s->nservers = 0;
-	for (size_t i = 0; i < rc->irs_nservers; i++)
-		add_address(s, "", (const struct sockaddr *)&rc->irs_servers[i].ss,
-			    rc->irs_servers[i].len);
+	for (size_t i = 0; i < rc->irs_nservers; i++) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)&rc->irs_servers[i].ss;
+		if (add_address(s, "", (const struct sockaddr *)sin6, rc->irs_servers[i].len) < 0)
+			continue;
+		if (sin6->sin6_family == AF_INET6 && sin6->sin6_scope_id != 0) {
+			/* BIND names a scoped server from resolv.conf by its
+			 * address with the scope, and then the scope once more:
+			 * "fe80::1%2%2" (its Address: line has it once). */
+			struct nsl_server *srv = &s->servers[s->nservers - 1];
+			char twice[sizeof(srv->servname)];
+			snprintf(twice, sizeof(twice), "%s%%%u", srv->addr, sin6->sin6_scope_id);
+			str_copy(srv->servname, twice, sizeof(srv->servname));
+			str_copy(srv->name, twice, sizeof(srv->name));
+		}
+	}
 	if (s->nservers == 0) {
 		/* What BIND falls back to: both loopback addresses, v6 first. */
 		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,

@@ -3,9 +3,9 @@
  * results matter: glibc's (the servers and options the resolver uses) and
  * BIND's libirs (what nslookup must reproduce). They agree on well-formed
  * files and part on the rest: libirs refuses a nameserver or domain line
- * with a second word, a bare keyword, an option value that is no number
- * in 0..255, or a bad sortlist, where glibc skips or clamps. See
- * resolver.h.
+ * with a second word, a keyword with nothing after it, an option value
+ * that is no number in 0..255, or a bad sortlist, where glibc skips the
+ * line or clamps the value. See resolver.h.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -295,12 +295,18 @@ static void read_libirs(FILE *f, struct resolv_conf *rc)
 	}
 }
 
-int resolv_conf_parse(FILE *f, struct resolv_conf *rc)
+/* glibc's defaults; libirs' own are nslookup's business. */
+static void defaults(struct resolv_conf *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->ndots = 1;
 	rc->timeout = 5;
 	rc->attempts = 2;
+}
+
+int resolv_conf_parse(FILE *f, struct resolv_conf *rc)
+{
+	defaults(rc);
 	rewind(f);
 	read_glibc(f, rc);
 	rewind(f);
@@ -315,10 +321,7 @@ int resolv_conf_read(const char *path, struct resolv_conf *rc)
 
 	if (f == NULL) {
 		int err = errno;
-		memset(rc, 0, sizeof(*rc));
-		rc->ndots = 1;
-		rc->timeout = 5;
-		rc->attempts = 2;
+		defaults(rc);
 		/* No file is an empty one; one that cannot be read is not. */
 		rc->malformed = err != ENOENT;
 		return 0;

@@ -104,11 +104,12 @@ struct resolver_query *resolver_exchange(struct resolver *res, const struct neta
  * (then 127.0.0.1 is what libc would use). A missing file reads as empty.
  *
  * The rest is for nslookup, which must read the file as BIND's libirs
- * does: the servers as libirs takes them (0.0.0.0 read as 127.0.0.1, a
- * scope kept, a word on the next line taken), the search list ("domain" or "search", the last one
- * wins, up to 8 names as libirs keeps; glibc agrees on well-formed lines), whether each option was
- * written and its value as written (0..255), and whether libirs refuses the file (then BIND's tools
- * stop: "parse of /etc/resolv.conf failed").
+ * does: the servers as libirs takes them (0.0.0.0 as 127.0.0.1, a scope
+ * kept), the search list (the last "domain" or "search" line, up to 8
+ * names), whether each option was written and its value as written
+ * (0..255), and whether libirs refuses the file (then BIND's tools stop:
+ * "parse of /etc/resolv.conf failed"). The two readings agree on
+ * well-formed files; resolv_conf.c says where they part.
  */
 #define RESOLV_SEARCH_MAX 8
 struct resolv_conf {

@@ -282,6 +282,17 @@ if has_ipv6_loopback():
     CASES += [
         ("ipv6-server", "-type=mx example.test ::1", None, RC_NONE),
         ("i-ipv6-server", "- {NSD}", "server ::1\nexample.test\n", RC_NONE),
+        # A link-local server with its scope, as router advertisements
+        # put in resolv.conf: nothing routes to fe80::1 on lo, so the
+        # query cannot even be sent ("UDP setup ... failed").
+        ("rc-scoped-set-all", "", "set all\n", "nameserver fe80::1%lo\n"),
+        ("rc-scoped-unreachable", "-type=mx example.test", None,
+         "nameserver fe80::1%%lo\nnameserver %s\n" % NSD),
+        ("rc-scoped-unreachable-vc", "-vc -retry=1 -type=mx example.test", None,
+         "nameserver fe80::1%%lo\nnameserver %s\n" % NSD),
+        ("scoped-server", "-retry=2 example.test fe80::1%lo", None, RC_NONE),
+        ("i-scoped-server", "- {NSD}", "server fe80::1%lo\nset retry=1\nexample.test\n",
+         RC_NONE),
     ]
 
 
