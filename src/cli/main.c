@@ -18,6 +18,7 @@ static const struct command {
     {"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
     {"zonecheck", cmd_zonecheck, "zonecheck [-D] FILE [ORIGIN] validate a zone file"},
     {"route", cmd_route, "route [-s SERVER] DOMAIN   where mail for DOMAIN goes (MX)"},
+    {"nslookup", cmd_nslookup, "nslookup [-opt ...] [NAME [SERVER]]  BIND's nslookup"},
 };
 
 static void usage(FILE *out)

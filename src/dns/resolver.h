@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/netaddr.h"
 #include "dns/wire.h"
@@ -96,19 +97,39 @@ struct resolver_query *resolver_exchange(struct resolver *res, const struct neta
 					 unsigned tries, int use_tcp, resolver_exchange_cb cb,
 					 void *arg);
 
-/* Reads nameserver lines of a resolv.conf into out (up to max); returns
- * the count, 0 if none (then 127.0.0.1 is what libc would use). The
- * search/domain list and options are for nslookup's use. */
+/*
+ * Reads a resolv.conf (path NULL: /etc/resolv.conf). The servers and
+ * ndots/timeout/attempts are what glibc takes (its defaults filled in,
+ * out-of-range values ignored); returns the count of servers, 0 if none
+ * (then 127.0.0.1 is what libc would use). A missing file reads as empty.
+ *
+ * The rest is for nslookup, which must read the file as BIND's libirs
+ * does: the servers as libirs takes them (0.0.0.0 as 127.0.0.1, a scope
+ * kept), the search list (the last "domain" or "search" line, up to 8
+ * names), whether each option was written and its value as written
+ * (0..255), and whether libirs refuses the file (then BIND's tools stop:
+ * "parse of /etc/resolv.conf failed"). The two readings agree on
+ * well-formed files; resolv_conf.c says where they part.
+ */
+#define RESOLV_SEARCH_MAX 8
 struct resolv_conf {
 	struct netaddr servers[3];
 	size_t nservers;
-	char search[6][256];
+	char search[RESOLV_SEARCH_MAX][256];
 	size_t nsearch;
 	unsigned ndots;
 	unsigned timeout; /* seconds */
 	unsigned attempts;
+	/* As libirs reads them; *_set 0 when the option is absent. */
+	struct netaddr irs_servers[3];
+	size_t irs_nservers;
+	int ndots_set, timeout_set, attempts_set;
+	unsigned ndots_raw, timeout_raw, attempts_raw;
+	int malformed; /* libirs refuses the file (see resolv_conf.c) */
 };
 int resolv_conf_read(const char *path, struct resolv_conf *rc);
+/* The same from an open file, read from its start twice (so seekable). */
+int resolv_conf_parse(FILE *f, struct resolv_conf *rc);
 
 /*
  * Test seams. resolver_set_answer_fn makes every exchange ask fn instead
