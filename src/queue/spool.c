@@ -33,7 +33,9 @@
 #include "queue/qfile.h"
 #include "queue/workpool.h"
 
-#define SPOOL_WORKERS  16	    /* commits whose fsyncs overlap (docs/QUEUE.md) */
+#ifndef SPOOL_WORKERS
+#define SPOOL_WORKERS 16 /* commits whose fsyncs overlap (docs/QUEUE.md) */
+#endif
 #define SPOOL_MEM_MAX  (128 * 1024) /* content kept in memory per message */
 #define SPOOL_MIN_FREE (1 << 20)    /* below this, spool_begin says ENOSPC */
 
