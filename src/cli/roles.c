@@ -3,6 +3,9 @@
 
 #include <stddef.h>
 
+extern const struct role role_smtp;
+
 const struct role *const roles[] = {
-	NULL,
+    &role_smtp,
+    NULL,
 };
