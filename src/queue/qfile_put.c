@@ -165,23 +165,28 @@ int qfile_put_end(struct evbuffer *out, uint64_t env_off, uint32_t env_crc, uint
 
 uint32_t qfile_crc_evbuffer(uint32_t crc, struct evbuffer *buf)
 {
+	size_t total = evbuffer_get_length(buf), at = 0;
 	struct evbuffer_ptr pos;
 	struct evbuffer_iovec v[16];
-	int n;
 
-	evbuffer_ptr_set(buf, &pos, 0, EVBUFFER_PTR_SET);
-	for (;;) {
-		n = evbuffer_peek(buf, -1, &pos, v, 16);
+	/* With a length, peek says how many extents cover it (maybe more
+	 * than it filled): take what it filled, move on, ask again. */
+	if (evbuffer_ptr_set(buf, &pos, 0, EVBUFFER_PTR_SET) < 0)
+		return crc;
+	while (at < total) {
+		int n = evbuffer_peek(buf, (ev_ssize_t)(total - at), &pos, v, 16);
+		size_t done = 0;
 		if (n <= 0)
 			break;
-		size_t done = 0;
 		for (int i = 0; i < n && i < 16; i++) {
-			crc = crc32c(crc, v[i].iov_base, v[i].iov_len);
-			done += v[i].iov_len;
+			size_t len =
+			    v[i].iov_len < total - at - done ? v[i].iov_len : total - at - done;
+			crc = crc32c(crc, v[i].iov_base, len);
+			done += len;
 		}
-		if (n <= 16)
-			break;
-		if (evbuffer_ptr_set(buf, &pos, done, EVBUFFER_PTR_ADD) < 0)
+		at += done;
+		if (done == 0 ||
+		    (at < total && evbuffer_ptr_set(buf, &pos, done, EVBUFFER_PTR_ADD) < 0))
 			break;
 	}
 	return crc;

@@ -95,6 +95,26 @@ static void test_crc32c(void **state)
 	assert_int_equal(crc32c(0, buf, 1000), c);
 }
 
+/* An evbuffer of many chains (as small SMTP writes make) is checksummed
+ * whole. */
+static void test_crc_evbuffer(void **state)
+{
+	static char data[100000];
+	struct evbuffer *b = evbuffer_new();
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 31 + 7);
+	for (size_t at = 0; at < sizeof(data); at += 100)
+		evbuffer_add_reference(b, data + at, 100, NULL, NULL);
+	assert_true(evbuffer_peek(b, (ev_ssize_t)sizeof(data), NULL, NULL, 0) > 16);
+	assert_int_equal(qfile_crc_evbuffer(0, b), crc32c(0, data, sizeof(data)));
+	assert_int_equal(qfile_crc_evbuffer(5, b), crc32c(5, data, sizeof(data)));
+	evbuffer_free(b);
+	b = evbuffer_new();
+	assert_int_equal(qfile_crc_evbuffer(0, b), 0);
+	evbuffer_free(b);
+}
+
 static void test_round_trip(void **state)
 {
 	struct envelope in = sample(), out;
@@ -333,10 +353,10 @@ static void test_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_crc32c),    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_truncated), cmocka_unit_test(test_bit_flips),
-	    cmocka_unit_test(test_malformed), cmocka_unit_test(test_state),
-	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_crc32c),     cmocka_unit_test(test_crc_evbuffer),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_bit_flips),  cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_state),      cmocka_unit_test(test_ids),
 	};
 	log_init("test_spool_qfile", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
