@@ -234,7 +234,7 @@ static void commit_done(struct workpool_job *job)
 		if (err == ENOSPC)
 			sp->enospc_at = time(NULL);
 		errno = err;
-		log_warn("%s: not queued", tx->id);
+		log_warn("spool: %s: commit failed", tx->id);
 	} else {
 		sp->commits++;
 		if (sp->hook) {
