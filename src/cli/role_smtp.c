@@ -12,6 +12,7 @@
 
 #include "cli/roles.h"
 #include "core/log.h"
+#include "queue/queue.h"
 #include "queue/spool.h"
 #include "smtp/policy.h"
 #include "smtp/server.h"
@@ -19,6 +20,7 @@
 struct smtp_role {
 	struct policy *policy;
 	struct spool *spool;
+	struct queue *queue;
 	struct smtp_server *server;
 };
 
@@ -134,6 +136,7 @@ static void smtp_stop(void *state)
 	struct smtp_role *r = state;
 	if (r->server)
 		smtp_server_stop(r->server);
+	queue_stop(r->queue); /* before the spool: its workers use it */
 	if (r->spool)
 		spool_close(r->spool); /* runs the callbacks of commits in flight */
 	smtp_server_free(r->server);
@@ -163,6 +166,9 @@ static void *smtp_start(struct event_base *base, const struct config *cfg)
 	log_lists(r->policy);
 	r->spool = spool_open(c->spool, base);
 	if (r->spool == NULL)
+		goto fail;
+	r->queue = queue_start(base, r->spool, c);
+	if (r->queue == NULL)
 		goto fail;
 	nets = my_networks(c, &nnets);
 	r->server = nets ? smtp_server_start(base, c, nets, nnets, r->policy, r->spool) : NULL;
@@ -200,6 +206,8 @@ static int smtp_reload(void *state, const struct config *cfg)
 		r->policy = p;
 	}
 	free(nets);
+	if (queue_reload(r->queue, c) < 0)
+		rc = -1;
 	return rc;
 }
 

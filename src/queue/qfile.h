@@ -22,6 +22,10 @@
 #define QFILE_END_SIZE	  21 /* the E record */
 #define QFILE_MAX_RCPTS	  100000
 #define QFILE_MAX_STRING  65536
+#define QFILE_REC_HDR	  5	      /* type and length before each payload */
+#define QFILE_NONE	  0xFFFFFFFFu /* string length meaning "none" */
+#define QFILE_F_8BIT	  1u	      /* F record: BODY=8BITMIME */
+#define QFILE_F_UTF8	  2u	      /* F record: SMTPUTF8 */
 
 enum qfile_kind { QFILE_MESSAGE = 'M', QFILE_STATE = 'S' };
 

@@ -12,11 +12,9 @@
  */
 #include "queue/spool.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,31 +27,15 @@
 
 #include "core/durable.h"
 #include "core/log.h"
-#include "core/strutil.h"
 #include "queue/qfile.h"
+#include "queue/spool_private.h"
 #include "queue/workpool.h"
 
-#define SPOOL_WORKERS  16	    /* commits whose fsyncs overlap (docs/QUEUE.md) */
+#ifndef SPOOL_WORKERS
+#define SPOOL_WORKERS 16 /* commits whose fsyncs overlap (docs/QUEUE.md) */
+#endif
 #define SPOOL_MEM_MAX  (128 * 1024) /* content kept in memory per message */
 #define SPOOL_MIN_FREE (1 << 20)    /* below this, spool_begin says ENOSPC */
-
-struct spool {
-	char *dir;
-	struct event_base *base;
-	int rootfd, tmpfd, queuefd, statefd, quarfd, lockfd;
-	struct durable_dir qdir, sdir;
-	int qdir_ok, sdir_ok;
-	struct workpool *pool;
-	uint64_t last_id;
-	void (*hook)(void *arg, struct envelope *env);
-	void *hook_arg;
-	struct envelope *recovered;
-	size_t nrecovered;
-	time_t space_checked;
-	int space_low;
-	time_t enospc_at;
-	unsigned long commits, failed;
-};
 
 struct spool_txn {
 	struct workpool_job job;
@@ -76,11 +58,6 @@ const char *spool_dir(const struct spool *sp)
 }
 
 /* ---- queue IDs ---- */
-
-static uint64_t id_value(const char *id)
-{
-	return strtoull(id, NULL, 16);
-}
 
 static void next_id(struct spool *sp, char *out)
 {
@@ -181,15 +158,6 @@ static void txn_free(struct spool_txn *tx)
 	free(tx);
 }
 
-static int rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
-{
-	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	return renameat(fromfd, from, tofd, to); /* file system without it */
-}
-
 /* Worker thread: the durable half of a commit. Leaves tx->err set on
  * failure, with every file of the message gone. */
 static void commit_work(struct workpool_job *job)
@@ -229,7 +197,7 @@ static void commit_work(struct workpool_job *job)
 		errno = e;
 		goto fail_errno;
 	}
-	if (rename_noreplace(sp->tmpfd, tx->id, sp->queuefd, tx->id) < 0) {
+	if (spool_rename_noreplace(sp->tmpfd, tx->id, sp->queuefd, tx->id) < 0) {
 		int e = errno;
 		unlinkat(sp->tmpfd, tx->id, 0);
 		errno = e;
@@ -395,209 +363,6 @@ void spool_txn_abort(struct spool_txn *tx)
 	workpool_submit(tx->sp->pool, &tx->job);
 }
 
-/* ---- recovery ---- */
-
-/* Moves dirfd/name (dirname is its folder's name) into quarantine/. */
-static int quarantine(struct spool *sp, int dirfd, const char *dirname, const char *name,
-		      const char *reason)
-{
-	char dst[NAME_MAX + 1];
-
-	for (int i = 0; i < 1000; i++) {
-		if (i == 0)
-			snprintf(dst, sizeof(dst), "%s.%s", dirname, name);
-		else
-			snprintf(dst, sizeof(dst), "%s.%s.%d", dirname, name, i);
-		if (rename_noreplace(dirfd, name, sp->quarfd, dst) == 0) {
-			log_warnx("spool: %s/%s moved to quarantine/%s: %s", dirname, name, dst,
-				  reason);
-			/* Both folders changed: make the move durable, so
-			 * that it is not undone by a crash. */
-			if (durable_fsync(sp->quarfd) < 0 || durable_fsync(dirfd) < 0)
-				log_warn("spool: fsync after quarantining %s", name);
-			return 0;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	log_warn("spool: cannot quarantine %s/%s (%s)", dirname, name, reason);
-	return -1;
-}
-
-/* Calls fn for each entry of dirfd except . and .. (names copied first, so
- * fn may rename or unlink). */
-static int each_entry(int dirfd, void (*fn)(struct spool *, const char *, void *), struct spool *sp,
-		      void *arg)
-{
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			char **g = realloc(names, ncap * sizeof(*g));
-			if (g == NULL)
-				break;
-			names = g;
-			cap = ncap;
-		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	closedir(d);
-	for (size_t i = 0; i < n; i++) {
-		fn(sp, names[i], arg);
-		free(names[i]);
-	}
-	free(names);
-	return 0;
-}
-
-struct recovery {
-	size_t removed, quarantined, orphans, cap;
-};
-
-static void recover_tmp(struct spool *sp, const char *name, void *arg)
-{
-	struct recovery *rc = arg;
-
-	/* Never acknowledged: the client got no 250 and sends it again. */
-	if (unlinkat(sp->tmpfd, name, 0) == 0) {
-		log_info("spool: removed unfinished tmp/%s (never acknowledged)", name);
-		rc->removed++;
-	} else {
-		log_warn("spool: cannot remove tmp/%s", name);
-	}
-}
-
-static void note_id(struct spool *sp, const char *id)
-{
-	uint64_t v = id_value(id);
-	if (v > sp->last_id)
-		sp->last_id = v;
-}
-
-static void recover_queue(struct spool *sp, const char *name, void *arg)
-{
-	struct recovery *rc = arg;
-	struct envelope env;
-	char err[256];
-	int fd;
-
-	if (!qfile_id_valid(name)) {
-		if (quarantine(sp, sp->queuefd, "queue", name, "not a queue ID") == 0)
-			rc->quarantined++;
-		return;
-	}
-	note_id(sp, name);
-	fd = openat(sp->queuefd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_warn("spool: queue/%s", name);
-		return;
-	}
-	if (qfile_read_envelope(fd, &env, err, sizeof(err)) < 0 || strcmp(env.id, name) != 0) {
-		close(fd);
-		if (env.nrcpts)
-			snprintf(err, sizeof(err), "holds queue ID %s", env.id);
-		envelope_free(&env);
-		if (quarantine(sp, sp->queuefd, "queue", name, err) == 0)
-			rc->quarantined++;
-		/* Its state goes along, so that it is not taken for the
-		 * state of a message already delivered. */
-		if (faccessat(sp->statefd, name, F_OK, 0) == 0 &&
-		    quarantine(sp, sp->statefd, "state", name, "its message was quarantined") == 0)
-			rc->quarantined++;
-		return;
-	}
-	close(fd);
-	if (sp->nrecovered == rc->cap) {
-		size_t ncap = rc->cap ? rc->cap * 2 : 64;
-		struct envelope *g = realloc(sp->recovered, ncap * sizeof(*g));
-		if (g == NULL) {
-			/* It stays on disk and is found at the next start. */
-			log_warn("spool: queue/%s not indexed", name);
-			envelope_free(&env);
-			return;
-		}
-		sp->recovered = g;
-		rc->cap = ncap;
-	}
-	sp->recovered[sp->nrecovered++] = env;
-}
-
-static int cmp_env(const void *a, const void *b)
-{
-	return strcmp(((const struct envelope *)a)->id, ((const struct envelope *)b)->id);
-}
-
-static void recover_state(struct spool *sp, const char *name, void *arg)
-{
-	struct recovery *rc = arg;
-	struct envelope key, *env;
-	char err[256];
-	int fd;
-
-	if (!qfile_id_valid(name)) {
-		if (quarantine(sp, sp->statefd, "state", name, "not a queue ID") == 0)
-			rc->quarantined++;
-		return;
-	}
-	note_id(sp, name);
-	str_copy(key.id, name, sizeof(key.id));
-	env = sp->nrecovered ? bsearch(&key, sp->recovered, sp->nrecovered, sizeof(key), cmp_env)
-			     : NULL;
-	if (env == NULL) {
-		if (faccessat(sp->queuefd, name, F_OK, 0) == 0)
-			return; /* not indexed (out of memory): leave it be */
-		/* Its message was delivered and removed (state 5). */
-		if (unlinkat(sp->statefd, name, 0) == 0) {
-			log_info("spool: removed state/%s of a message already gone", name);
-			rc->orphans++;
-		}
-		return;
-	}
-	fd = openat(sp->statefd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_warn("spool: state/%s", name);
-		return;
-	}
-	if (qfile_read_state(fd, env, err, sizeof(err)) < 0) {
-		/* env keeps every recipient pending: delivered again, at
-		 * least once. */
-		if (quarantine(sp, sp->statefd, "state", name, err) == 0)
-			rc->quarantined++;
-	}
-	close(fd);
-}
-
-static int recover(struct spool *sp)
-{
-	struct recovery rc = {0};
-
-	if (each_entry(sp->tmpfd, recover_tmp, sp, &rc) < 0 ||
-	    each_entry(sp->queuefd, recover_queue, sp, &rc) < 0)
-		return -1;
-	if (sp->nrecovered)
-		qsort(sp->recovered, sp->nrecovered, sizeof(*sp->recovered), cmp_env);
-	if (each_entry(sp->statefd, recover_state, sp, &rc) < 0)
-		return -1;
-	log_info("spool: %s: %zu queued, %zu unfinished removed, %zu quarantined", sp->dir,
-		 sp->nrecovered, rc.removed, rc.quarantined);
-	return 0;
-}
-
 /* ---- open and close ---- */
 
 struct spool *spool_open(const char *dir, struct event_base *base)
@@ -642,7 +407,7 @@ struct spool *spool_open(const char *dir, struct event_base *base)
 	if (durable_dir_init(&sp->sdir, sp->statefd) < 0)
 		goto fail;
 	sp->sdir_ok = 1;
-	if (recover(sp) < 0) {
+	if (spool_recover(sp) < 0) {
 		log_warn("spool: %s: recovery", dir);
 		goto fail;
 	}
@@ -680,23 +445,6 @@ void spool_close(struct spool *sp)
 			close(fds[i]);
 	free(sp->dir);
 	free(sp);
-}
-
-void spool_take_recovered(struct spool *sp, void (*fn)(void *arg, struct envelope *env), void *arg)
-{
-	for (size_t i = 0; i < sp->nrecovered; i++) {
-		struct envelope *env = malloc(sizeof(*env));
-		if (env == NULL) {
-			log_warn("spool: %s not indexed", sp->recovered[i].id);
-			envelope_free(&sp->recovered[i]);
-			continue;
-		}
-		*env = sp->recovered[i];
-		fn(arg, env);
-	}
-	free(sp->recovered);
-	sp->recovered = NULL;
-	sp->nrecovered = 0;
 }
 
 void spool_set_commit_hook(struct spool *sp, void (*hook)(void *arg, struct envelope *env),
@@ -769,18 +517,5 @@ int spool_remove(struct spool *sp, const char *id)
 		return -1;
 	if (unlinkat(sp->statefd, id, 0) < 0 && errno != ENOENT)
 		return -1;
-	return 0;
-}
-
-int spool_quarantine(struct spool *sp, const char *id, const char *reason)
-{
-	if (!qfile_id_valid(id)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (quarantine(sp, sp->queuefd, "queue", id, reason) < 0)
-		return -1;
-	if (faccessat(sp->statefd, id, F_OK, 0) == 0)
-		quarantine(sp, sp->statefd, "state", id, reason);
 	return 0;
 }

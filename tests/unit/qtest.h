@@ -45,15 +45,20 @@ static inline void rm_rf(const char *path)
 /* Entries in dir/sub, not counting . and .. (-1 if it cannot be read). */
 static inline int count_files(const char *dir, const char *sub)
 {
-	char path[4096];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
 	DIR *d;
 	struct dirent *de;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	d = opendir(path);
-	if (d == NULL)
+	if (dfd < 0)
 		return -1;
+	fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY);
+	close(dfd);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			n++;

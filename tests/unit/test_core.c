@@ -156,9 +156,9 @@ static void test_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration), cmocka_unit_test(test_size),
-		cmocka_unit_test(test_netaddr),	 cmocka_unit_test(test_cidr),
-		cmocka_unit_test(test_buf_bounds), cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_duration),   cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_netaddr),    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_buf_bounds), cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,36 @@ static void test_commit_large(void **state)
 	free(msg);
 }
 
+/* Many small writes (as the SMTP server makes) spill and commit intact:
+ * the content sits in many evbuffer chains. */
+static void test_commit_small_writes(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 400000;
+	char id[32], *msg = pattern(big);
+	struct envelope env;
+	size_t len;
+
+	f->sp = spool_open(f->dir, f->base);
+	assert_non_null(f->sp);
+	for (size_t piece = 37; piece <= 2000; piece *= 7) {
+		commit_one(f, msg, big, piece, id);
+		assert_int_equal(f->errs, 0);
+		uint8_t *data = load(f, id, &env, &len);
+		assert_int_equal(len, big);
+		assert_memory_equal(data, msg, big);
+		envelope_free(&env);
+		free(data);
+		commit_one(f, msg, 100000, piece, id); /* in memory only */
+		data = load(f, id, &env, &len);
+		assert_int_equal(len, 100000);
+		assert_memory_equal(data, msg, 100000);
+		envelope_free(&env);
+		free(data);
+	}
+	free(msg);
+}
+
 static void test_abort(void **state)
 {
 	struct fixture *f = *state;
@@ -462,6 +492,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_large, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_small_writes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
