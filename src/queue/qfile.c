@@ -569,24 +569,31 @@ static uint8_t *read_whole(int fd, uint64_t max, size_t *len, char *err, size_t 
 {
 	struct stat st;
 	uint8_t *data;
+	int e;
 
 	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "stat: %s", strerror(errno));
+		e = errno;
+		seterr(err, errlen, "stat: %s", strerror(e));
+		errno = e;
 		return NULL;
 	}
 	if ((uint64_t)st.st_size > max) {
 		seterr(err, errlen, "file of %lld bytes is too large", (long long)st.st_size);
+		errno = EBADMSG;
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
 	data = malloc(*len ? *len : 1);
 	if (data == NULL) {
 		seterr(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	if (pread_all(fd, data, *len, 0) < 0) {
-		seterr(err, errlen, "read: %s", strerror(errno));
+		e = errno;
+		seterr(err, errlen, "read: %s", strerror(e));
 		free(data);
+		errno = e;
 		return NULL;
 	}
 	return data;
@@ -604,6 +611,7 @@ int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, c
 	if (qfile_parse_message(*data, len, env, body_len, err, errlen) < 0) {
 		free(*data);
 		*data = NULL;
+		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
