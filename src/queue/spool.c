@@ -52,11 +52,6 @@ struct spool_txn {
 	void *arg;
 };
 
-const char *spool_dir(const struct spool *sp)
-{
-	return sp->dir;
-}
-
 /* ---- queue IDs ---- */
 
 static void next_id(struct spool *sp, char *out)
