@@ -4,8 +4,10 @@
 #include <stddef.h>
 
 extern const struct role role_dns;
+extern const struct role role_smtp;
 
 const struct role *const roles[] = {
-    &role_dns,
+	&role_dns,
+	&role_smtp,
     NULL,
 };

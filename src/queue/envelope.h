@@ -48,6 +48,19 @@ struct envelope {
 	uint64_t size;	   /* message bytes as stored */
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts;
+	time_t warned; /* when a delay warning went out; 0: none yet */
 };
+
+/* Frees what env points to (not env itself) and zeroes it. */
+void envelope_free(struct envelope *env);
+
+/* Deep copy into dst (which is overwritten). -1 with ENOMEM. */
+int envelope_copy(struct envelope *dst, const struct envelope *src);
+
+/* 1 when every recipient is DELIVERED or FAILED: the message may go. */
+int envelope_final(const struct envelope *env);
+
+/* "pending", "deferred", "delivered", "failed". */
+const char *rcpt_state_name(enum rcpt_state state);
 
 #endif

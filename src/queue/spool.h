@@ -26,7 +26,10 @@ struct spool_txn;
  * logging why. */
 struct spool *spool_open(const char *dir, struct event_base *base);
 
-/* Waits for commits in flight, then frees. */
+/* Waits for commits in flight, then frees. Their done callbacks run
+ * inside spool_close, so what their arg points to must still be alive:
+ * close the spool before freeing sessions that wait on a commit. Every
+ * transaction must be committed or aborted by then. */
 void spool_close(struct spool *sp);
 
 /* Starts a new message; assigns its queue ID. NULL with errno set when
@@ -49,5 +52,46 @@ void spool_txn_commit(struct spool_txn *tx, const struct envelope *env,
 
 /* Drops a message being received; nothing remains. */
 void spool_txn_abort(struct spool_txn *tx);
+
+/* ---- for the queue (scheduler, delivery) and tools ---- */
+
+/* Hands over, once, each message spool_open found queued, with its
+ * recipients' states: fn owns env (envelope_free). The scheduler's RAM
+ * index is built from these at start. */
+void spool_take_recovered(struct spool *sp, void (*fn)(void *arg, struct envelope *env), void *arg);
+
+/* Runs on the loop thread for each message committed, before the
+ * commit's done callback, with a copy of its envelope (id and size set)
+ * that the hook owns. One hook (the queue's); NULL removes it. */
+void spool_set_commit_hook(struct spool *sp, void (*hook)(void *arg, struct envelope *env),
+			   void *arg);
+
+/* Counters, for measurements: commits done, directory fsyncs of queue/
+ * (fewer than commits when group commit shares them). */
+struct spool_stats {
+	unsigned long commits;
+	unsigned long failed;
+	unsigned long dir_syncs;
+};
+void spool_get_stats(struct spool *sp, struct spool_stats *st);
+
+/*
+ * These block on the disk: worker threads only, never the loop. Each
+ * returns 0 (or a descriptor), or -1 with errno.
+ */
+
+/* Opens a queued message's file for reading (qfile_load reads it). */
+int spool_open_message(struct spool *sp, const char *id);
+
+/* Records env's recipient states durably (state/ID, replaced whole). */
+int spool_write_state(struct spool *sp, const struct envelope *env);
+
+/* Removes a message whose recipients are all final: queue/ID, then
+ * state/ID. Not synced: a crash may bring it back, to be delivered again
+ * (at least once). */
+int spool_remove(struct spool *sp, const char *id);
+
+/* Moves a queued message (and its state) into quarantine/, logging why. */
+int spool_quarantine(struct spool *sp, const char *id, const char *reason);
 
 #endif
