@@ -34,6 +34,10 @@
 
 /* Output waiting for a client that does not read: above HIGH, commands
  * are no longer taken from its input until the output is down to LOW. */
+/* NOOP, RSET, VRFY, HELP beyond this many count as errors, so that a
+ * client cannot hold a connection forever with them (Postfix's
+ * smtpd_junk_command_limit). */
+#define JUNK_MAX 100
 #define OUT_HIGH (64 * 1024)
 #define OUT_LOW	 (16 * 1024)
 
@@ -70,6 +74,7 @@ struct session {
 	unsigned state; /* SMTP_ST_* */
 	int esmtp;
 	unsigned errors;
+	unsigned junk; /* NOOP, RSET, VRFY, HELP so far */
 	char helo[256];
 	char line[SMTP_LINE_MAX + 1];
 	const char *last_cmd; /* for logs: "timeout after DATA" */
@@ -489,6 +494,12 @@ static void command(struct session *s, const char *line, size_t len)
 			skip_chunk(s, cmd.chunk);
 		return;
 	}
+	if ((cmd.verb == SMTP_NOOP || cmd.verb == SMTP_RSET || cmd.verb == SMTP_VRFY ||
+	     cmd.verb == SMTP_HELP) &&
+	    ++s->junk > JUNK_MAX && ++s->errors >= ctx->max_errors) {
+		cutoff(s, "4.7.0", "too many errors");
+		return;
+	}
 	switch (cmd.verb) {
 	case SMTP_EHLO:
 	case SMTP_HELO:
@@ -729,6 +740,20 @@ static void close_now(struct session *s)
 	destroy(s);
 }
 
+/* The client's address as text; an IPv4 client of a dual-stack socket
+ * (::ffff:192.0.2.1) is shown as IPv4, as it is. */
+static void client_ip(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = s6->sin6_port};
+		memcpy(&s4.sin_addr, s6->sin6_addr.s6_addr + 12, 4);
+		netaddr_ip((const struct sockaddr *)&s4, buf, len);
+		return;
+	}
+	netaddr_ip(sa, buf, len);
+}
+
 void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct sockaddr *sa,
 		    socklen_t len)
 {
@@ -751,7 +776,7 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 	}
 	s->ctx = ctx;
 	s->state = SMTP_ST_INIT;
-	netaddr_ip(sa, s->ip, sizeof(s->ip));
+	client_ip(sa, s->ip, sizeof(s->ip));
 	snprintf(s->peer, sizeof(s->peer), "[%s]:%u", s->ip, netaddr_port(sa));
 	for (size_t i = 0; i < ctx->nmynet; i++)
 		if (cidr_match(&ctx->mynet[i], sa))

@@ -495,3 +495,43 @@ def test_stop_with_sessions_open(server_factory, tmp_path):
     assert srv.stop() == 0
     assert idle.reply() == (421, "4.3.2 mx1.example.test Service shutting down")
     assert messages(tmp_path) == {}
+
+
+def test_ipv6_client(server_factory, tmp_path):
+    text, port = smtp_config(tmp_path, host="::1")
+    server_factory(text)
+    c = greeted(port, host="::1")
+    c.cmd("MAIL FROM:<a@b.test>")
+    c.cmd("RCPT TO:<user@example.test>")
+    c.cmd("DATA")
+    c.send("Subject: v6-marker\r\n\r\nx\r\n.\r\n")
+    assert c.reply()[0] == 250
+    m = message_with(tmp_path, "v6-marker")
+    assert b"Received: from client.test ([IPv6:::1])\r\n" in m["content"]
+
+
+def test_connection_limit_in_all_421(server_factory, tmp_path):
+    text, port = smtp_config(tmp_path, extra="max_connections = 2\n")
+    srv = server_factory(text)
+    a, b = greeted(port), greeted(port)
+    c = Conn(port)
+    code, text = c.reply()
+    assert (code, text) == (421, "4.7.0 mx1.example.test Error: too many connections")
+    assert c.closed()
+    assert a.cmd("NOOP")[0] == 250 and b.cmd("NOOP")[0] == 250
+    assert "too many connections in all" in srv.log()
+
+
+def test_junk_commands_count_as_errors(mx):
+    c = greeted(mx.port)
+    c.send("NOOP\r\n" * 100)
+    assert all(r == (250, "2.0.0 Ok") for r in c.replies(100))
+    c.send("NOOP\r\n" * 20)
+    replies = []
+    while True:
+        try:
+            replies.append(c.reply())
+        except EOFError:
+            break
+    assert replies[-1] == (421, "4.7.0 mx1.example.test Error: too many errors")
+    assert len(replies) == 12  # max_errors = 12: 11 more NOOPs, then 421
