@@ -14,9 +14,9 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
-	{"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
-	{"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
-	{"queue", cmd_queue, "queue [-c FILE] list|show  the mail queue (reads the spool)"},
+    {"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
+    {"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
+    {"queue", cmd_queue, "queue [-c FILE] list|show  the mail queue (reads the spool)"},
 };
 
 static void usage(FILE *out)

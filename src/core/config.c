@@ -37,36 +37,35 @@ struct key {
 #define SMTP(f) offsetof(struct config, smtp.f)
 
 static const struct key keys[] = {
-	{"dns", "listen", K_LISTEN, DNS(listen), DNS(nlisten), 0, 0},
-	{"dns", "zone", K_ZONE, DNS(zones), DNS(nzones), 0, 0},
-	{"dns", "edns_payload", K_UINT, DNS(edns_payload), 0, 512, 65535},
-	{"dns", "tcp_idle_timeout", K_DURATION, DNS(tcp_idle_timeout), 0, 0, 0},
-	{"dns", "tcp_max_connections", K_UINT, DNS(tcp_max_connections), 0, 1, 100000},
+    {"dns", "listen", K_LISTEN, DNS(listen), DNS(nlisten), 0, 0},
+    {"dns", "zone", K_ZONE, DNS(zones), DNS(nzones), 0, 0},
+    {"dns", "edns_payload", K_UINT, DNS(edns_payload), 0, 512, 65535},
+    {"dns", "tcp_idle_timeout", K_DURATION, DNS(tcp_idle_timeout), 0, 0, 0},
+    {"dns", "tcp_max_connections", K_UINT, DNS(tcp_max_connections), 0, 1, 100000},
 
-	{"smtp", "hostname", K_STRING, SMTP(hostname), 0, 0, 0},
-	{"smtp", "listen", K_LISTEN, SMTP(listen), SMTP(nlisten), 0, 0},
-	{"smtp", "spool", K_PATH, SMTP(spool), 0, 0, 0},
-	{"smtp", "maildir_root", K_PATH, SMTP(maildir_root), 0, 0, 0},
-	{"smtp", "domains", K_PATH, SMTP(domains), 0, 0, 0},
-	{"smtp", "mailboxes", K_PATH, SMTP(mailboxes), 0, 0, 0},
-	{"smtp", "relay_domains", K_PATH, SMTP(relay_domains), 0, 0, 0},
-	{"smtp", "mynetworks", K_CIDRS, SMTP(mynetworks), SMTP(nmynetworks), 0, 0},
-	{"smtp", "dns_servers", K_SERVERS, SMTP(dns_servers), SMTP(ndns_servers), 0, 0},
-	{"smtp", "remote_port", K_UINT, SMTP(remote_port), 0, 1, 65535},
-	{"smtp", "address_families", K_FAMILIES, SMTP(families), 0, 0, 0},
-	{"smtp", "retry_min", K_DURATION, SMTP(retry_min), 0, 0, 0},
-	{"smtp", "retry_max", K_DURATION, SMTP(retry_max), 0, 0, 0},
-	{"smtp", "queue_lifetime", K_DURATION, SMTP(queue_lifetime), 0, 0, 0},
-	{"smtp", "delay_warning", K_DURATION, SMTP(delay_warning), 0, 0, 0},
-	{"smtp", "message_size_limit", K_SIZE, SMTP(message_size_limit), 0, 0, 0},
-	{"smtp", "max_recipients", K_UINT, SMTP(max_recipients), 0, 100, 100000},
-	{"smtp", "max_connections", K_UINT, SMTP(max_connections), 0, 1, 1000000},
-	{"smtp", "max_connections_per_client", K_UINT, SMTP(max_connections_per_client), 0, 1,
-	 1000000},
-	{"smtp", "max_errors", K_UINT, SMTP(max_errors), 0, 1, 1000},
-	{"smtp", "timeout_command", K_DURATION, SMTP(timeout_command), 0, 0, 0},
-	{"smtp", "timeout_data", K_DURATION, SMTP(timeout_data), 0, 0, 0},
-	{"smtp", "delivery_workers", K_UINT, SMTP(delivery_workers), 0, 1, 256},
+    {"smtp", "hostname", K_STRING, SMTP(hostname), 0, 0, 0},
+    {"smtp", "listen", K_LISTEN, SMTP(listen), SMTP(nlisten), 0, 0},
+    {"smtp", "spool", K_PATH, SMTP(spool), 0, 0, 0},
+    {"smtp", "maildir_root", K_PATH, SMTP(maildir_root), 0, 0, 0},
+    {"smtp", "domains", K_PATH, SMTP(domains), 0, 0, 0},
+    {"smtp", "mailboxes", K_PATH, SMTP(mailboxes), 0, 0, 0},
+    {"smtp", "relay_domains", K_PATH, SMTP(relay_domains), 0, 0, 0},
+    {"smtp", "mynetworks", K_CIDRS, SMTP(mynetworks), SMTP(nmynetworks), 0, 0},
+    {"smtp", "dns_servers", K_SERVERS, SMTP(dns_servers), SMTP(ndns_servers), 0, 0},
+    {"smtp", "remote_port", K_UINT, SMTP(remote_port), 0, 1, 65535},
+    {"smtp", "address_families", K_FAMILIES, SMTP(families), 0, 0, 0},
+    {"smtp", "retry_min", K_DURATION, SMTP(retry_min), 0, 0, 0},
+    {"smtp", "retry_max", K_DURATION, SMTP(retry_max), 0, 0, 0},
+    {"smtp", "queue_lifetime", K_DURATION, SMTP(queue_lifetime), 0, 0, 0},
+    {"smtp", "delay_warning", K_DURATION, SMTP(delay_warning), 0, 0, 0},
+    {"smtp", "message_size_limit", K_SIZE, SMTP(message_size_limit), 0, 0, 0},
+    {"smtp", "max_recipients", K_UINT, SMTP(max_recipients), 0, 100, 100000},
+    {"smtp", "max_connections", K_UINT, SMTP(max_connections), 0, 1, 1000000},
+    {"smtp", "max_connections_per_client", K_UINT, SMTP(max_connections_per_client), 0, 1, 1000000},
+    {"smtp", "max_errors", K_UINT, SMTP(max_errors), 0, 1, 1000},
+    {"smtp", "timeout_command", K_DURATION, SMTP(timeout_command), 0, 0, 0},
+    {"smtp", "timeout_data", K_DURATION, SMTP(timeout_data), 0, 0, 0},
+    {"smtp", "delivery_workers", K_UINT, SMTP(delivery_workers), 0, 1, 256},
 };
 
 struct parse_ctx {
@@ -181,8 +180,7 @@ static const char *set_value(struct config *cfg, const struct key *k, const char
 	case K_DURATION:
 		return parse_duration(value, field) < 0 ? "bad duration (e.g. 30s, 5m, 4h, 5d)"
 							: NULL;
-	case K_SIZE:
-		return parse_size(value, field) < 0 ? "bad size (e.g. 10240000, 10m)" : NULL;
+	case K_SIZE: return parse_size(value, field) < 0 ? "bad size (e.g. 10240000, 10m)" : NULL;
 	case K_UINT: {
 		unsigned long v;
 		if (parse_uint(value, k->min, k->max, &v) < 0) {

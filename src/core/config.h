@@ -40,20 +40,20 @@ struct config_smtp {
 	char *hostname;
 	struct netaddr *listen;
 	size_t nlisten;
-	char *spool;	     /* absolute paths, or NULL when not set */
+	char *spool; /* absolute paths, or NULL when not set */
 	char *maildir_root;
 	char *domains;
 	char *mailboxes;
 	char *relay_domains;
 	struct cidr *mynetworks;
 	size_t nmynetworks;
-	int mynetworks_set; /* key present (an empty list means nobody) */
+	int mynetworks_set;	     /* key present (an empty list means nobody) */
 	struct netaddr *dns_servers; /* none: /etc/resolv.conf */
 	size_t ndns_servers;
 	uint32_t remote_port;
 	enum config_family families[2]; /* address_families (ipv4, ipv6) */
 	uint32_t retry_min, retry_max, queue_lifetime, delay_warning; /* seconds */
-	uint64_t message_size_limit;					  /* bytes */
+	uint64_t message_size_limit;				      /* bytes */
 	uint32_t max_recipients;
 	uint32_t max_connections;
 	uint32_t max_connections_per_client;

@@ -78,8 +78,8 @@ int netaddr_parse(const char *s, uint16_t default_port, struct netaddr *out)
 const char *netaddr_ip(const struct sockaddr *sa, char *buf, size_t size)
 {
 	const void *a = sa->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+			    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+			    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)size) == NULL)
 		str_copy(buf, "?", size);
 	return buf;

@@ -63,9 +63,18 @@ int parse_size(const char *s, uint64_t *bytes)
 		return -1;
 	switch (tolower((unsigned char)*end)) {
 	case '\0': break;
-	case 'k': mult = 1024; end++; break;
-	case 'm': mult = 1024 * 1024; end++; break;
-	case 'g': mult = 1024 * 1024 * 1024; end++; break;
+	case 'k':
+		mult = 1024;
+		end++;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+		mult = 1024 * 1024 * 1024;
+		end++;
+		break;
 	default: return -1;
 	}
 	if (*end == 'b' || *end == 'B')
@@ -133,7 +142,8 @@ char *str_lower(char *s)
 int str_split_list(char *s, int (*fn)(const char *item, void *arg), void *arg)
 {
 	char *save = NULL;
-	for (char *tok = strtok_r(s, ", \t\r\n", &save); tok; tok = strtok_r(NULL, ", \t\r\n", &save)) {
+	for (char *tok = strtok_r(s, ", \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, ", \t\r\n", &save)) {
 		int r = fn(tok, arg);
 		if (r)
 			return r;

@@ -1,0 +1,339 @@
+/* dname: see dname.h. */
+#include "dns/dname.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static inline uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+size_t dname_len(const uint8_t *name)
+{
+	const uint8_t *p = name;
+	while (*p)
+		p += *p + 1;
+	return (size_t)(p - name) + 1;
+}
+
+int dname_labels(const uint8_t *name)
+{
+	int n = 0;
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		n++;
+	return n;
+}
+
+const uint8_t *dname_parent(const uint8_t *name)
+{
+	return *name ? name + *name + 1 : NULL;
+}
+
+int dname_is_root(const uint8_t *name)
+{
+	return name[0] == 0;
+}
+
+int dname_is_wildcard(const uint8_t *name)
+{
+	return name[0] == 1 && name[1] == '*';
+}
+
+int dname_equal(const uint8_t *a, const uint8_t *b)
+{
+	for (;;) {
+		uint8_t n = *a;
+		if (n != *b)
+			return 0;
+		if (n == 0)
+			return 1;
+		a++;
+		b++;
+		for (uint8_t i = 0; i < n; i++)
+			if (lower(a[i]) != lower(b[i]))
+				return 0;
+		a += n;
+		b += n;
+	}
+}
+
+int dname_is_subdomain(const uint8_t *name, const uint8_t *parent)
+{
+	int diff = dname_labels(name) - dname_labels(parent);
+	if (diff < 0)
+		return 0;
+	while (diff-- > 0)
+		name += *name + 1;
+	return dname_equal(name, parent);
+}
+
+/* Offsets of each label's length byte, in order; returns the count. */
+static int label_offsets(const uint8_t *name, uint8_t offs[128])
+{
+	int n = 0;
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		offs[n++] = (uint8_t)(p - name);
+	return n;
+}
+
+int dname_compare(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t oa[128], ob[128];
+	int na = label_offsets(a, oa), nb = label_offsets(b, ob);
+
+	while (na > 0 && nb > 0) {
+		const uint8_t *la = a + oa[--na], *lb = b + ob[--nb];
+		uint8_t n = la[0] < lb[0] ? la[0] : lb[0];
+		for (uint8_t i = 1; i <= n; i++) {
+			uint8_t ca = lower(la[i]), cb = lower(lb[i]);
+			if (ca != cb)
+				return ca < cb ? -1 : 1;
+		}
+		if (la[0] != lb[0])
+			return la[0] < lb[0] ? -1 : 1;
+	}
+	return na == nb ? 0 : (na < nb ? -1 : 1);
+}
+
+void dname_lower(uint8_t *name)
+{
+	for (uint8_t *p = name; *p; p += *p + 1)
+		for (uint8_t i = 1; i <= *p; i++)
+			p[i] = lower(p[i]);
+}
+
+uint32_t dname_hash(const uint8_t *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t len = dname_len(name);
+	for (size_t i = 0; i < len; i++) {
+		h ^= lower(name[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+size_t dname_copy(uint8_t *out, const uint8_t *name)
+{
+	size_t n = dname_len(name);
+	memmove(out, name, n);
+	return n;
+}
+
+int dname_concat(uint8_t *out, const uint8_t *prefix, const uint8_t *suffix)
+{
+	size_t pl = dname_len(prefix) - 1, sl = dname_len(suffix);
+	if (pl + sl > DNAME_MAX)
+		return -1;
+	memmove(out + pl, suffix, sl);
+	memmove(out, prefix, pl);
+	return (int)(pl + sl);
+}
+
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads one character of a label at text[*i], resolving \X and \DDD.
+ * Returns the byte, or -1 on a bad escape. */
+static int text_char(const char *text, size_t len, size_t *i)
+{
+	size_t k = *i;
+	int v;
+
+	if (text[k] != '\\') {
+		*i = k + 1;
+		return (uint8_t)text[k];
+	}
+	if (k + 1 >= len)
+		return -1;
+	if (!digit(text[k + 1])) {
+		*i = k + 2;
+		return (uint8_t)text[k + 1];
+	}
+	if (k + 3 >= len || !digit(text[k + 2]) || !digit(text[k + 3]))
+		return -1;
+	v = (text[k + 1] - '0') * 100 + (text[k + 2] - '0') * 10 + (text[k + 3] - '0');
+	if (v > 255)
+		return -1;
+	*i = k + 4;
+	return v;
+}
+
+int dname_from_text(uint8_t *out, const char *text, size_t len, const uint8_t *origin)
+{
+	size_t o = 0, i = 0;
+
+	if (len == 1 && text[0] == '@')
+		return origin ? (int)dname_copy(out, origin) : -1;
+	if (len == 1 && text[0] == '.') {
+		out[0] = 0;
+		return 1;
+	}
+	while (i < len) {
+		/* one label: out[o] is its length byte */
+		size_t lab = o;
+		out[lab] = 0;
+		o++;
+		while (i < len && text[i] != '.') {
+			int c = text_char(text, len, &i);
+			if (c < 0 || out[lab] == DNAME_LABEL_MAX || o >= DNAME_MAX - 1)
+				return -1;
+			out[o++] = (uint8_t)c;
+			out[lab]++;
+		}
+		if (out[lab] == 0)
+			return -1; /* empty label: "a..b", ".a", or "" */
+		if (i < len) {
+			i++; /* the dot */
+			if (i == len) {
+				out[o++] = 0; /* absolute */
+				return (int)o;
+			}
+		}
+	}
+	if (origin == NULL) {
+		out[o++] = 0;
+		return (int)o;
+	}
+	{
+		size_t ol = dname_len(origin);
+		if (o + ol > DNAME_MAX)
+			return -1;
+		memcpy(out + o, origin, ol);
+		return (int)(o + ol);
+	}
+}
+
+static int special(uint8_t c)
+{
+	return c == '.' || c == ';' || c == '\\' || c == '"' || c == '(' || c == ')' || c == '@' ||
+	       c == '$';
+}
+
+int dname_to_text(const uint8_t *name, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size < 2)
+		return -1;
+	if (*name == 0) {
+		buf[0] = '.';
+		buf[1] = '\0';
+		return 1;
+	}
+	for (const uint8_t *p = name; *p; p += *p + 1) {
+		for (uint8_t i = 1; i <= *p; i++) {
+			uint8_t c = p[i];
+			if (c <= 0x20 || c >= 0x7f) {
+				if (o + 4 >= size)
+					return -1;
+				snprintf(buf + o, 5, "\\%03u", c);
+				o += 4;
+			} else if (special(c)) {
+				if (o + 2 >= size)
+					return -1;
+				buf[o++] = '\\';
+				buf[o++] = (char)c;
+			} else {
+				if (o + 1 >= size)
+					return -1;
+				buf[o++] = (char)c;
+			}
+		}
+		if (o + 1 >= size)
+			return -1;
+		buf[o++] = '.';
+	}
+	buf[o] = '\0';
+	return (int)o;
+}
+
+int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out)
+{
+	size_t p = *pos, o = 0, end = 0;
+	int jumped = 0;
+
+	for (;;) {
+		uint8_t n;
+		if (p >= msglen)
+			return -1;
+		n = msg[p];
+		if ((n & 0xc0) == 0xc0) {
+			size_t target;
+			if (p + 1 >= msglen)
+				return -1;
+			target = (size_t)(n & 0x3f) << 8 | msg[p + 1];
+			/* Strictly backwards: no loop can exist. */
+			if (target >= p)
+				return -1;
+			if (!jumped)
+				end = p + 2;
+			jumped = 1;
+			p = target;
+			continue;
+		}
+		if (n & 0xc0)
+			return -1; /* 0x40 and 0x80: extended label types, not supported */
+		if (o + 1 + n > DNAME_MAX || p + 1 + n > msglen)
+			return -1;
+		memcpy(out + o, msg + p, (size_t)n + 1);
+		o += (size_t)n + 1;
+		p += (size_t)n + 1;
+		if (n == 0)
+			break;
+	}
+	*pos = jumped ? end : p;
+	return (int)o;
+}
+
+/* Whether the (trusted, possibly compressed) name at msg[off] equals name. */
+static int equal_at(const uint8_t *msg, size_t off, const uint8_t *name)
+{
+	for (;;) {
+		uint8_t n = msg[off];
+		while ((n & 0xc0) == 0xc0) {
+			off = (size_t)(n & 0x3f) << 8 | msg[off + 1];
+			n = msg[off];
+		}
+		if (n != *name)
+			return 0;
+		if (n == 0)
+			return 1;
+		for (uint8_t i = 1; i <= n; i++)
+			if (lower(msg[off + i]) != lower(name[i]))
+				return 0;
+		off += (size_t)n + 1;
+		name += n + 1;
+	}
+}
+
+int dname_pack(struct wbuf *w, const uint8_t *name, struct dname_ctab *ct)
+{
+	uint16_t added[DNAME_MAX / 2];
+	int nadded = 0, r = -1;
+	const uint8_t *p = name;
+
+	for (; *p; p += *p + 1) {
+		if (ct) {
+			for (int i = 0; i < ct->n; i++) {
+				if (equal_at(w->data, ct->off[i], p)) {
+					r = wbuf_u16(w, (uint16_t)(0xc000 | ct->off[i]));
+					goto done;
+				}
+			}
+			if (w->len < 0x4000)
+				added[nadded++] = (uint16_t)w->len;
+		}
+		if (wbuf_bytes(w, p, (size_t)*p + 1) < 0)
+			return -1;
+	}
+	r = wbuf_u8(w, 0);
+done:
+	/* Only now is every suffix of this name complete in the message. */
+	for (int i = 0; r == 0 && i < nadded && ct->n < DNAME_CTAB_MAX; i++)
+		ct->off[ct->n++] = added[i];
+	return r;
+}

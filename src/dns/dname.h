@@ -1,0 +1,95 @@
+/*
+ * dname: domain names in uncompressed wire form — length-prefixed labels
+ * ending with the zero-length root label — with the conversions to and
+ * from text, comparison, and the compression used in messages.
+ *
+ * Names inside mxhost are always uncompressed wire form in a buffer of
+ * DNAME_MAX bytes (or an exact-length copy). Only dname_unpack and
+ * dname_pack see compression.
+ */
+#ifndef MXHOST_DNS_DNAME_H
+#define MXHOST_DNS_DNAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define DNAME_MAX	255 /* wire length, root label included (RFC 1035) */
+#define DNAME_LABEL_MAX 63
+#define DNAME_TEXT_MAX	1024 /* presentation form, \DDD escapes included */
+
+/* Wire length of a well-formed name (as produced by this module). */
+size_t dname_len(const uint8_t *name);
+
+/* Number of labels, not counting the root. */
+int dname_labels(const uint8_t *name);
+
+/* The name with its first label removed, pointing into name; NULL for
+ * the root. */
+const uint8_t *dname_parent(const uint8_t *name);
+
+int dname_is_root(const uint8_t *name);
+
+/* Whether the first label is "*". */
+int dname_is_wildcard(const uint8_t *name);
+
+/* Case-insensitive equality (ASCII only, as DNS is). */
+int dname_equal(const uint8_t *a, const uint8_t *b);
+
+/* Whether name is parent or below it. */
+int dname_is_subdomain(const uint8_t *name, const uint8_t *parent);
+
+/* Canonical DNS order (RFC 4034 section 6.1): <0, 0, >0. */
+int dname_compare(const uint8_t *a, const uint8_t *b);
+
+/* ASCII lower case, in place. */
+void dname_lower(uint8_t *name);
+
+/* Case-insensitive hash. */
+uint32_t dname_hash(const uint8_t *name);
+
+/* Copies name into out (DNAME_MAX bytes); returns its length. */
+size_t dname_copy(uint8_t *out, const uint8_t *name);
+
+/* Builds prefix + suffix into out; -1 if longer than DNAME_MAX. prefix is
+ * a name whose root label is dropped (so "www" + "example.test."). */
+int dname_concat(uint8_t *out, const uint8_t *prefix, const uint8_t *suffix);
+
+/*
+ * Text to wire. Handles \X and \DDD escapes. A name not ending in '.' is
+ * relative and gets origin appended; with origin NULL a relative name is
+ * taken as absolute (as tools do with names typed by people). "@" is the
+ * origin. Returns the wire length, or -1 on a syntax error (empty label,
+ * label over 63 octets, bad escape) or a name over 255 octets.
+ */
+int dname_from_text(uint8_t *out, const char *text, size_t len, const uint8_t *origin);
+
+/* Wire to text, absolute with the trailing dot, "." for the root;
+ * special characters escaped as BIND does (\. \\ \" \( \) \; \@ \$ and
+ * \DDD for bytes outside printable ASCII). Returns the text length, or -1
+ * if size is too small. */
+int dname_to_text(const uint8_t *name, char *buf, size_t size);
+
+/*
+ * Reads a possibly compressed name from a message at *pos into out
+ * (uncompressed), advancing *pos past the name as it stands at *pos.
+ * Every compression pointer must point strictly before the label that
+ * holds it, so that loops cannot exist; the result must fit DNAME_MAX.
+ * Returns the wire length, or -1 on any malformation.
+ */
+int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out);
+
+/* Where names already written into a message stand, for compression. */
+#define DNAME_CTAB_MAX 128
+struct dname_ctab {
+	int n;
+	uint16_t off[DNAME_CTAB_MAX]; /* offset of a name (or suffix) in the message */
+};
+
+/* Writes name at the end of w, compressed against ct when ct is not NULL
+ * (and recording its new suffixes there). The message starts at w->data.
+ * -1 on overflow. */
+int dname_pack(struct wbuf *w, const uint8_t *name, struct dname_ctab *ct);
+
+#endif
