@@ -38,6 +38,8 @@
  * client cannot hold a connection forever with them (Postfix's
  * smtpd_junk_command_limit). */
 #define JUNK_MAX 100
+/* Largest read from a client in one go (libevent's default is 16 KB). */
+#define READ_MAX (64 * 1024)
 #define OUT_HIGH (64 * 1024)
 #define OUT_LOW	 (16 * 1024)
 
@@ -791,6 +793,8 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		ctx->sessions->prev = s;
 	ctx->sessions = s;
 
+	/* big reads: a 100 KB message in two or three read callbacks, not seven */
+	bufferevent_set_max_single_read(s->bev, READ_MAX);
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, OUT_LOW, 0);
 	set_timeout(s, ctx->timeout_command);
