@@ -34,9 +34,10 @@
 
 /* Output waiting for a client that does not read: above HIGH, commands
  * are no longer taken from its input until the output is down to LOW. */
-/* NOOP, RSET, VRFY, HELP beyond this many count as errors, so that a
- * client cannot hold a connection forever with them (Postfix's
- * smtpd_junk_command_limit). */
+/* NOOP, RSET, VRFY, HELP beyond this many since the last message count
+ * as errors, so that a client cannot hold a connection forever with them
+ * (Postfix's smtpd_junk_command_limit; clients like Exim send RSET before
+ * every message, hence "since the last message"). */
 #define JUNK_MAX 100
 /* Largest read from a client in one go (libevent's default is 16 KB). */
 #define READ_MAX (64 * 1024)
@@ -72,6 +73,7 @@ struct session {
 	int refused;		       /* turned away at connect: not counted */
 	int orphan;		       /* connection gone while committing */
 	int paused;		       /* input held back until output drains */
+	int eof;		       /* the client closed its side: finish, then close */
 	enum io io;
 	unsigned state; /* SMTP_ST_* */
 	int esmtp;
@@ -101,6 +103,7 @@ struct session {
 };
 
 static void process(struct session *s);
+static void process_input(struct session *s);
 static void close_now(struct session *s);
 
 /* ---- transaction strings ---- */
@@ -273,13 +276,15 @@ static void on_committed(void *arg, int err)
 			 s->peer, s->helo, s->sender,
 			 (unsigned long long)(s->hdrlen + s->content.size), s->nrcpts);
 		reply(s, 250, "2.0.0", "Ok: queued as %s", s->id);
+		s->junk = 0;
 	} else {
 		log_warnx("%s: client=%s: not queued: %s", s->id, s->peer, strerror(err));
 		reply_storage(s, err);
 	}
 	s->io = IO_CMD;
 	txn_reset(s);
-	bufferevent_enable(s->bev, EV_READ);
+	if (!s->eof)
+		bufferevent_enable(s->bev, EV_READ);
 	process(s);
 }
 
@@ -612,7 +617,30 @@ static void discard_line(struct session *s, struct evbuffer *in)
 		s->io = IO_CMD;
 }
 
+/* After the client's EOF, once all it sent is answered: close when the
+ * replies are out. Called last by its callers: it may free s. */
+static void finish_eof(struct session *s)
+{
+	if (!s->eof || s->bev == NULL || s->io == IO_COMMIT || s->paused)
+		return;
+	if (s->io != IO_CLOSING) {
+		if (s->io != IO_CMD || (s->state & (SMTP_ST_MAIL | SMTP_ST_RCPT | SMTP_ST_BDAT)))
+			log_info("smtp: lost connection after %s from %s",
+				 s->last_cmd ? s->last_cmd : "CONNECT", s->peer);
+		txn_reset(s);
+		closing(s);
+	}
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		close_now(s);
+}
+
 static void process(struct session *s)
+{
+	process_input(s);
+	finish_eof(s);
+}
+
+static void process_input(struct session *s)
 {
 	struct evbuffer *in, *out;
 
@@ -668,7 +696,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 	}
 	if (s->paused && left <= OUT_LOW) {
 		s->paused = 0;
-		if (s->io != IO_COMMIT)
+		if (s->io != IO_COMMIT && !s->eof)
 			bufferevent_enable(bev, EV_READ);
 		process(s);
 	}
@@ -688,14 +716,19 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		cutoff(s, "4.4.2", "timeout exceeded");
 		return;
 	}
-	if (what & BEV_EVENT_ERROR)
-		log_info("smtp: lost connection after %s from %s: %s",
-			 s->last_cmd ? s->last_cmd : "CONNECT", s->peer,
-			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	else if (s->io != IO_CLOSING && s->state != SMTP_ST_INIT && s->state != SMTP_ST_READY)
-		log_info("smtp: lost connection after %s from %s", s->last_cmd ? s->last_cmd : "",
-			 s->peer);
-	close_now(s);
+	if ((what & BEV_EVENT_ERROR) || s->io == IO_CLOSING) {
+		if ((what & BEV_EVENT_ERROR) && s->io != IO_CLOSING)
+			log_info("smtp: lost connection after %s from %s: %s",
+				 s->last_cmd ? s->last_cmd : "CONNECT", s->peer,
+				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		close_now(s);
+		return;
+	}
+	/* EOF: the client shut down its sending side. What it sent before
+	 * is answered (also a message being committed), then we close. */
+	s->eof = 1;
+	if (s->io != IO_COMMIT)
+		process(s);
 }
 
 /* ---- life ---- */

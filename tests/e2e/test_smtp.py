@@ -535,3 +535,30 @@ def test_junk_commands_count_as_errors(mx):
             break
     assert replies[-1] == (421, "4.7.0 mx1.example.test Error: too many errors")
     assert len(replies) == 12  # max_errors = 12: 11 more NOOPs, then 421
+
+
+def test_half_close_after_pipelined_message(mx):
+    """A client that sends its last message, QUIT, and shuts down its side
+    at once still gets 250 for the message (else it would send it again)."""
+    import socket
+    c = greeted(mx.port)
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\nDATA\r\n")
+    assert [x[0] for x in c.replies(3)] == [250, 250, 354]
+    c.send("Subject: halfclose-marker\r\n\r\nx\r\n.\r\nQUIT\r\n")
+    c.sock.shutdown(socket.SHUT_WR)
+    r = c.replies(2)
+    assert r[0][0] == 250 and "queued as" in r[0][1]
+    assert r[1] == (221, "2.0.0 Bye")
+    assert c.closed()
+    message_with(mx.folder_path, "halfclose-marker")
+    # the same mid-DATA: nothing is kept, the loss is logged
+    d = greeted(mx.port)
+    d.cmd("MAIL FROM:<a@b.test>")
+    d.cmd("RCPT TO:<user@example.test>")
+    d.cmd("DATA")
+    d.send("Subject: cut-marker\r\n\r\nx\r\n")
+    d.sock.shutdown(socket.SHUT_WR)
+    assert d.closed()
+    mx.wait_log("lost connection after DATA from [127.0.0.1]")
+    assert not any(b"cut-marker" in m.get("content", b"")
+                   for m in messages(mx.folder_path).values())
