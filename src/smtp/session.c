@@ -34,15 +34,15 @@
 
 /* Output waiting for a client that does not read: above HIGH, commands
  * are no longer taken from its input until the output is down to LOW. */
+#define OUT_HIGH (64 * 1024)
+#define OUT_LOW	 (16 * 1024)
+/* Largest read from a client in one go (libevent's default is 16 KB). */
+#define READ_MAX (64 * 1024)
 /* NOOP, RSET, VRFY, HELP beyond this many since the last message count
  * as errors, so that a client cannot hold a connection forever with them
  * (Postfix's smtpd_junk_command_limit; clients like Exim send RSET before
  * every message, hence "since the last message"). */
 #define JUNK_MAX 100
-/* Largest read from a client in one go (libevent's default is 16 KB). */
-#define READ_MAX (64 * 1024)
-#define OUT_HIGH (64 * 1024)
-#define OUT_LOW	 (16 * 1024)
 
 enum io {
 	IO_CMD,	    /* command lines */
