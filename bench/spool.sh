@@ -10,9 +10,10 @@ dir=${BENCH_DIR:-var/bench-spool}
 rm -rf "$dir"
 mkdir -p "$dir"
 cc -std=c11 -O2 -Isrc -D_GNU_SOURCE -o build/spool_fsync bench/spool_fsync.c build/libmxhost.a \
-	$(pkg-config --libs libevent) -lpthread
+	$(pkg-config --libs libevent libevent_pthreads libevent_openssl openssl inih) -lcrypt -lpthread
 echo "spool bench in $dir ($(df -T "$dir" | awk 'NR==2 {print $2}'))"
 for size in 1024 102400; do
+	echo
 	build/spool_fsync "$dir" "$size"
 done
 rm -rf "$dir"

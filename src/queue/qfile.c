@@ -513,54 +513,65 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* A failed system call: the reason into err, errno kept. */
+static int sys_fail(const char *what, char *err, size_t errlen)
+{
+	int e = errno;
+	seterr(err, errlen, "%s: %s", what, strerror(e));
+	errno = e;
+	return -1;
+}
+
 int qfile_read_envelope(int fd, struct envelope *env, char *err, size_t errlen)
 {
 	struct stat st;
 	uint8_t head[QFILE_HEADER_SIZE], tail[QFILE_END_SIZE], *sect;
-	uint64_t env_off, len;
+	uint64_t env_off, len, n;
 	uint32_t env_crc, file_crc;
-	int rc;
+	int rc = -1;
 
 	memset(env, 0, sizeof(*env));
-	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "stat: %s", strerror(errno));
-		return -1;
-	}
+	if (fstat(fd, &st) < 0)
+		return sys_fail("stat", err, errlen);
 	len = (uint64_t)st.st_size;
 	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE) {
 		seterr(err, errlen, "incomplete: %" PRIu64 " bytes", len);
+		errno = EBADMSG;
 		return -1;
 	}
 	if (pread_all(fd, head, sizeof(head), 0) < 0 ||
-	    pread_all(fd, tail, sizeof(tail), (off_t)(len - QFILE_END_SIZE)) < 0) {
-		seterr(err, errlen, "read: %s", strerror(errno));
+	    pread_all(fd, tail, sizeof(tail), (off_t)(len - QFILE_END_SIZE)) < 0)
+		return sys_fail("read", err, errlen);
+	if (check_frame(head, tail, len, QFILE_MESSAGE, &env_off, &env_crc, &file_crc, err,
+			errlen) < 0) {
+		errno = EBADMSG;
 		return -1;
 	}
-	if (check_frame(head, tail, len, QFILE_MESSAGE, &env_off, &env_crc, &file_crc, err,
-			errlen) < 0)
-		return -1;
-	uint64_t n = len - QFILE_END_SIZE - env_off;
+	n = len - QFILE_END_SIZE - env_off;
 	if (n > MAX_ENV_LEN) {
 		seterr(err, errlen, "envelope section of %" PRIu64 " bytes", n);
+		errno = EBADMSG;
 		return -1;
 	}
 	sect = malloc(n ? n : 1);
 	if (sect == NULL) {
 		seterr(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return -1;
 	}
 	if (pread_all(fd, sect, n, (off_t)env_off) < 0) {
-		seterr(err, errlen, "read: %s", strerror(errno));
-		free(sect);
-		return -1;
-	}
-	if (crc32c(0, sect, n) != env_crc) {
+		sys_fail("read", err, errlen);
+	} else if (crc32c(0, sect, n) != env_crc) {
 		seterr(err, errlen, "envelope checksum mismatch");
-		free(sect);
-		return -1;
+		errno = EBADMSG;
+	} else if (qfile_parse_envelope(sect, n, env, err, errlen) < 0) {
+		errno = EBADMSG;
+	} else {
+		rc = 0;
 	}
-	rc = qfile_parse_envelope(sect, n, env, err, errlen);
+	int e = errno;
 	free(sect);
+	errno = e;
 	return rc;
 }
 
@@ -569,24 +580,31 @@ static uint8_t *read_whole(int fd, uint64_t max, size_t *len, char *err, size_t 
 {
 	struct stat st;
 	uint8_t *data;
+	int e;
 
 	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "stat: %s", strerror(errno));
+		e = errno;
+		seterr(err, errlen, "stat: %s", strerror(e));
+		errno = e;
 		return NULL;
 	}
 	if ((uint64_t)st.st_size > max) {
 		seterr(err, errlen, "file of %lld bytes is too large", (long long)st.st_size);
+		errno = EBADMSG;
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
 	data = malloc(*len ? *len : 1);
 	if (data == NULL) {
 		seterr(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	if (pread_all(fd, data, *len, 0) < 0) {
-		seterr(err, errlen, "read: %s", strerror(errno));
+		e = errno;
+		seterr(err, errlen, "read: %s", strerror(e));
 		free(data);
+		errno = e;
 		return NULL;
 	}
 	return data;
@@ -604,6 +622,7 @@ int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, c
 	if (qfile_parse_message(*data, len, env, body_len, err, errlen) < 0) {
 		free(*data);
 		*data = NULL;
+		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
@@ -619,5 +638,7 @@ int qfile_read_state(int fd, struct envelope *env, char *err, size_t errlen)
 		return -1;
 	rc = qfile_parse_state(data, len, env, err, errlen);
 	free(data);
+	if (rc < 0)
+		errno = EBADMSG;
 	return rc;
 }

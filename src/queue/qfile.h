@@ -74,7 +74,9 @@ int qfile_parse_state(const uint8_t *data, size_t len, struct envelope *env, cha
  * record, the end record and the envelope section (checking the envelope
  * checksum) without reading the content: what start-up recovery needs.
  * qfile_load reads and checks a whole message file; *data is malloc'd
- * and holds the content. Each returns 0, or -1 with a reason in err. */
+ * and holds the content. Each returns 0, or -1 with a reason in err;
+ * errno then says which: EBADMSG when the file does not check (incomplete
+ * or corrupt), else why it could not be read (ENOMEM, EIO, EMFILE...). */
 int qfile_read_envelope(int fd, struct envelope *env, char *err, size_t errlen);
 int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, char *err,
 	       size_t errlen);

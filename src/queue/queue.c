@@ -23,7 +23,8 @@
 #include "queue/qfile.h"
 #include "queue/workpool.h"
 
-#define NO_HEAP SIZE_MAX
+#define NO_HEAP	     SIZE_MAX
+#define HOLD_SECONDS 60 /* after a queue file could not be read */
 
 struct qmsg {
 	struct envelope env;
@@ -65,6 +66,7 @@ struct qjob {
 	struct policy pol;   /* copy */
 	double arrived;
 	int removed; /* left the queue (all final, or quarantined) */
+	time_t hold; /* the file could not be read: not again before this */
 };
 
 /* ---- time ---- */
@@ -316,19 +318,27 @@ static void deliver_work(struct workpool_job *job)
 	int fd, tried = 0;
 
 	fd = spool_open_message(sp, j->env.id);
-	if (fd < 0) {
+	if (fd < 0 && errno == ENOENT) {
 		/* Removed behind our back (by hand): nothing to deliver. */
-		log_warn("%s: queue file gone", j->env.id);
+		log_warnx("%s: queue file gone", j->env.id);
 		j->removed = 1;
 		return;
 	}
-	if (qfile_load(fd, &ondisk, &data, &len, err, sizeof(err)) < 0) {
-		close(fd);
-		/* Never delivered half: set aside for a human. */
-		if (spool_quarantine(sp, j->env.id, err) == 0)
+	if (fd < 0 || qfile_load(fd, &ondisk, &data, &len, err, sizeof(err)) < 0) {
+		if (fd < 0 || errno != EBADMSG) {
+			/* Out of file descriptors, memory, an I/O error:
+			 * the file may be fine. Try again in a while. */
+			log_warn("%s: cannot read the queue file", j->env.id);
+			j->hold = now + HOLD_SECONDS;
+		} else if (spool_quarantine(sp, j->env.id, err) == 0) {
+			/* Never delivered half: set aside for a human. */
 			j->removed = 1;
-		else
+		} else {
 			log_warnx("%s: unreadable (%s), left in place", j->env.id, err);
+			j->hold = now + HOLD_SECONDS;
+		}
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	close(fd);
@@ -395,6 +405,8 @@ static void deliver_done(struct workpool_job *job)
 		envelope_free(&m->env);
 		m->env = j->env;
 		m->due = due_of(&m->env);
+		if (m->due < j->hold)
+			m->due = j->hold;
 		if (heap_push(q, m) < 0) {
 			log_warn("%s: not scheduled until restart", m->env.id);
 			index_remove(q, m);

@@ -52,11 +52,6 @@ struct spool_txn {
 	void *arg;
 };
 
-const char *spool_dir(const struct spool *sp)
-{
-	return sp->dir;
-}
-
 /* ---- queue IDs ---- */
 
 static void next_id(struct spool *sp, char *out)
@@ -234,7 +229,7 @@ static void commit_done(struct workpool_job *job)
 		if (err == ENOSPC)
 			sp->enospc_at = time(NULL);
 		errno = err;
-		log_warn("%s: not queued", tx->id);
+		log_warn("spool: %s: commit failed", tx->id);
 	} else {
 		sp->commits++;
 		if (sp->hook) {

@@ -55,9 +55,6 @@ void spool_txn_abort(struct spool_txn *tx);
 
 /* ---- for the queue (scheduler, delivery) and tools ---- */
 
-/* The folder given to spool_open. */
-const char *spool_dir(const struct spool *sp);
-
 /* Hands over, once, each message spool_open found queued, with its
  * recipients' states: fn owns env (envelope_free). The scheduler's RAM
  * index is built from these at start. */
@@ -80,7 +77,7 @@ void spool_get_stats(struct spool *sp, struct spool_stats *st);
 
 /*
  * These block on the disk: worker threads only, never the loop. Each
- * returns 0, or -1 with errno.
+ * returns 0 (or a descriptor), or -1 with errno.
  */
 
 /* Opens a queued message's file for reading (qfile_load reads it). */

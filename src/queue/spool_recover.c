@@ -138,7 +138,14 @@ static void recover_queue(struct spool *sp, const char *name, void *arg)
 		log_warn("spool: queue/%s", name);
 		return;
 	}
-	if (qfile_read_envelope(fd, &env, err, sizeof(err)) < 0 || strcmp(env.id, name) != 0) {
+	if (qfile_read_envelope(fd, &env, err, sizeof(err)) < 0 && errno != EBADMSG) {
+		/* Not known to be bad: out of memory or descriptors, an I/O
+		 * error. It stays where it is for the next start. */
+		log_warnx("spool: queue/%s not read (%s), left for the next start", name, err);
+		close(fd);
+		return;
+	}
+	if (env.nrcpts == 0 || strcmp(env.id, name) != 0) {
 		close(fd);
 		if (env.nrcpts)
 			snprintf(err, sizeof(err), "holds queue ID %s", env.id);
@@ -207,8 +214,10 @@ static void recover_state(struct spool *sp, const char *name, void *arg)
 	}
 	if (qfile_read_state(fd, env, err, sizeof(err)) < 0) {
 		/* env keeps every recipient pending: delivered again, at
-		 * least once. */
-		if (spool_quarantine_file(sp, sp->statefd, "state", name, err) == 0)
+		 * least once. A state file merely unreadable stays. */
+		if (errno != EBADMSG)
+			log_warnx("spool: state/%s not read (%s)", name, err);
+		else if (spool_quarantine_file(sp, sp->statefd, "state", name, err) == 0)
 			rc->quarantined++;
 	}
 	close(fd);

@@ -172,25 +172,3 @@ class SmtpSource(threading.Thread):
             self.proc.kill()
         self.join(timeout=10)
 
-
-_SMTP_ROLE = None
-
-
-def smtp_role_missing():
-    """True while this binary has no [smtp] role (the SMTP server lands on
-    another branch); any other start-up failure is not hidden."""
-    global _SMTP_ROLE
-    if _SMTP_ROLE is None:
-        import tempfile
-        from conftest import run
-        with tempfile.TemporaryDirectory() as d:
-            config, _ = mail_host(d)
-            path = os.path.join(d, "probe.conf")
-            with open(path, "w") as f:
-                f.write(config)
-            try:
-                r = run(["serve", "-c", path], timeout=2)
-                _SMTP_ROLE = "no role enabled" not in r.stderr
-            except subprocess.TimeoutExpired:
-                _SMTP_ROLE = True  # it ran: the role exists
-    return not _SMTP_ROLE

@@ -12,11 +12,6 @@ import pytest
 
 from queuelib import USER, Sender, SmtpSource, delivered_ids, files_in, mail_host, wait_for
 
-import pytest as _pytest  # noqa: E402
-from queuelib import smtp_role_missing  # noqa: E402
-
-pytestmark = _pytest.mark.skipif(smtp_role_missing(), reason="no [smtp] role in this build yet")
-
 KILLS = 15
 
 

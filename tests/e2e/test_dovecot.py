@@ -8,18 +8,15 @@ import os
 import poplib
 import pwd
 import shutil
+import smtplib
 import subprocess
+import tempfile
 import time
 
 import pytest
 
 from conftest import free_port
 from queuelib import USER, delivered_ids, mail_host, message, wait_for
-
-import pytest as _pytest  # noqa: E402
-from queuelib import smtp_role_missing  # noqa: E402
-
-pytestmark = _pytest.mark.skipif(smtp_role_missing(), reason="no [smtp] role in this build yet")
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -89,13 +86,23 @@ def check_copy(got, sent):
 
 
 @pytest.fixture
-def dovecot(tmp_path):
+def shared_dir():
+    """A folder the "mail" user can reach: pytest's own are 0700 all the
+    way up, and Dovecot reads mail as that user, never as root."""
+    d = tempfile.mkdtemp(prefix="mxhost-dovecot-")
+    os.chmod(d, 0o711)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot(shared_dir):
     if not os.path.exists(DOVECOT):
         pytest.skip("dovecot is not installed")
     procs = []
 
     def start(mail_root):
-        d = str(tmp_path / "dovecot")
+        d = os.path.join(shared_dir, "dovecot")
         for sub in ("run", "state", "home"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         # Dovecot never reads mail as root: the mailboxes go to the
@@ -136,11 +143,10 @@ def dovecot(tmp_path):
             p.kill()
 
 
-def test_dovecot_reads_maildir(server_factory, tmp_path, dovecot):
-    import smtplib
-    config, port = mail_host(str(tmp_path))
+def test_dovecot_reads_maildir(server_factory, tmp_path, shared_dir, dovecot):
+    mail = os.path.join(shared_dir, "mail")
+    config, port = mail_host(str(tmp_path), mail=mail)
     srv = server_factory(config)
-    mail = os.path.join(str(tmp_path), "mail")
     sent = bodies()
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
         for mid, data in sent.items():

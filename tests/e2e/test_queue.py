@@ -10,11 +10,6 @@ import smtplib
 from conftest import run
 from queuelib import USER, delivered_ids, mail_host, message, wait_for
 
-import pytest as _pytest  # noqa: E402
-from queuelib import smtp_role_missing  # noqa: E402
-
-pytestmark = _pytest.mark.skipif(smtp_role_missing(), reason="no [smtp] role in this build yet")
-
 
 def host(tmp_path):
     config, port = mail_host(str(tmp_path), extra="retry_min = 1s\nretry_max = 2s\n")

@@ -297,6 +297,44 @@ static void test_corrupt_quarantined(void **state)
 	assert_true(mails(f, "example.test/b") <= 0);
 }
 
+static int two_seconds_passed(struct fixture *f)
+{
+	static time_t start;
+	if (start == 0)
+		start = time(NULL);
+	return time(NULL) >= start + 3;
+}
+
+/* A queue file that cannot be read (not corrupt: here a folder in its
+ * place, EISDIR) is held and tried later, never quarantined. */
+static void test_unreadable_held(void **state)
+{
+	struct fixture *f = *state;
+	struct envelope_rcpt r[] = {{.addr = "x@elsewhere.test", .kind = RCPT_REMOTE}};
+	char id[32], p[8192], bak[8300], st[8192];
+
+	start(f);
+	commit(f, r, 1, id);
+	snprintf(st, sizeof(st), "%s/state/%s", f->spool, id);
+	for (int i = 0; i < 500 && access(st, F_OK) != 0; i++) {
+		struct timeval tick = {0, 10000};
+		event_base_loopexit(f->base, &tick);
+		event_base_dispatch(f->base);
+	}
+	assert_int_equal(access(st, F_OK), 0); /* first attempt done: deferred 1 s */
+	snprintf(p, sizeof(p), "%s/queue/%s", f->spool, id);
+	snprintf(bak, sizeof(bak), "%s.bak", p);
+	assert_int_equal(rename(p, bak), 0);
+	assert_int_equal(mkdir(p, 0700), 0);
+	log_set_level(LOG_LEVEL_ERROR);
+	run_until(f, two_seconds_passed, 5); /* the retry comes and fails */
+	log_set_level(LOG_LEVEL_WARN);
+	assert_int_equal(queue_count(f->q), 1);
+	assert_int_equal(count_files(f->spool, "quarantine"), 0);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(rename(bak, p), 0);
+}
+
 /* Past queue_lifetime a temporary failure is final. */
 static void test_expired(void **state)
 {
@@ -335,6 +373,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stop_in_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_quarantined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unreadable_held, setup, teardown),
 	    cmocka_unit_test(test_retry_delay),
 	};
 	log_init("test_queue", LOG_LEVEL_WARN);

@@ -417,6 +417,10 @@ static void test_recovery(void **state)
 	assert_int_equal(spit(to, "junk", 4), 0);
 	snprintf(to, sizeof(to), "%s/state/%s", f->dir, "0000000000CC");
 	assert_int_equal(spit(to, "old", 3), 0);
+	/* And a queue entry that cannot be read at all (EISDIR), which is
+	 * not known to be bad: left in place, not quarantined. */
+	snprintf(to, sizeof(to), "%s/queue/%s", f->dir, "0000000000DD");
+	assert_int_equal(mkdir(to, 0700), 0);
 
 	f->sp = spool_open(f->dir, f->base);
 	assert_non_null(f->sp);
@@ -427,6 +431,8 @@ static void test_recovery(void **state)
 	snprintf(to, sizeof(to), "%s/quarantine/queue.core", f->dir);
 	assert_int_equal(access(to, F_OK), 0);
 	assert_int_equal(count_files(f->dir, "state"), 1); /* the orphan is gone */
+	snprintf(to, sizeof(to), "%s/queue/%s", f->dir, "0000000000DD");
+	assert_int_equal(rmdir(to), 0); /* it was still there */
 
 	spool_take_recovered(f->sp, take, &t);
 	assert_int_equal(t.n, 3);
