@@ -562,3 +562,17 @@ def test_half_close_after_pipelined_message(mx):
     mx.wait_log("lost connection after DATA from [127.0.0.1]")
     assert not any(b"cut-marker" in m.get("content", b"")
                    for m in messages(mx.folder_path).values())
+
+
+@pytest.mark.parametrize("args,reply", [
+    (["--to", "x@elsewhere.test"], "554 5.7.1 <x@elsewhere.test>: Relay access denied"),
+    (["--to", "nobody@example.test"], "550 5.1.1 <nobody@example.test>: Recipient address"),
+    (["--to", "user@example.test", "--body", "x" * 30000], "552 5.3.4 Message size exceeds"),
+    (["--to", "user@example.test", "--from", "a@@b.test"], "501 5.1.7 Bad sender address"),
+    (["--to", "user@example.test", "--quit-after", "RCPT", "--pipeline"], "250 2.1.5 Ok"),
+], ids=["relay", "unknown-user", "size", "bad-sender", "pipelined-rcpt"])
+def test_swaks_replies(mx, args, reply):
+    r = subprocess.run(["swaks", "--server", "127.0.0.1:%d" % mx.port, "--timeout", "10",
+                        "--from", "s@sender.test"] + args,
+                       capture_output=True, text=True, timeout=30)
+    assert reply in r.stdout, r.stdout

@@ -524,6 +524,11 @@ static void test_content(void **state)
 	smtp_content_init(&c, 0, sink_emit, &out);
 	content_run(&c, big, 2000, 100); /* no line end at all */
 	assert_int_equal(c.flags, SMTP_CONTENT_LONGLINE);
+	/* too big and broken: too big is the answer, the size still counts */
+	smtp_content_init(&c, 1500, sink_emit, &out);
+	content_run(&c, big, 2000, 100);
+	assert_true(c.flags & SMTP_CONTENT_TOOBIG);
+	assert_int_equal(smtp_content_error(&c)->code, 552);
 	free(big);
 }
 
