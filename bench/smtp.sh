@@ -9,15 +9,18 @@
 # 100-session runs).
 #
 # Needs root (Postfix's master runs as root and its daemons as postfix).
-# Bounded: every smtp-source run is capped at BENCH_TIMEOUT seconds (60)
-# and the whole script at a few minutes. Other work on the machine makes
-# the figures noisy: run it a few times.
+# Bounded: every smtp-source run is capped at BENCH_TIMEOUT seconds (60);
+# the whole script takes two to four minutes. Each figure is the best of
+# BENCH_REPEAT (3) runs, mxhost and Postfix in turns, because other work
+# on the machine only ever slows a run down; still, on a shared machine
+# the figures move from run to run.
 set -eu
 
 cd "$(dirname "$0")/.."
 MXHOST=${MXHOST:-$PWD/build/mxhost}
 BENCH_DIR=${BENCH_DIR:-/var/tmp}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-60}
+BENCH_REPEAT=${BENCH_REPEAT:-3}
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 POSTFIX=$(command -v postfix || echo /usr/sbin/postfix)
 
@@ -204,16 +207,25 @@ timeout "$BENCH_TIMEOUT" "$SMTP_SOURCE" -s 100 -m 200 -d -M client.test -f s@cli
 timeout "$BENCH_TIMEOUT" "$SMTP_SOURCE" -s 100 -m 200 -d -M client.test -f s@client.test \
 	-t user@example.test "127.0.0.1:$PFPORT" >/dev/null
 
-echo "smtp-source -d (sessions kept open), messages accepted per second"
+echo "smtp-source -d (sessions kept open), messages accepted per second, best of $BENCH_REPEAT"
 printf '%-8s %-9s %-9s %10s %10s %8s\n' size sessions messages mxhost postfix ratio
 for size in 1024 102400; do
 	for sessions in 1 20 100; do
 		case "$size.$sessions" in
-		1024.1) n=1000 ;; 1024.20) n=6000 ;; 1024.100) n=10000 ;;
-		102400.1) n=200 ;; 102400.20) n=1500 ;; 102400.100) n=2000 ;;
+		1024.1) n=600 ;; 1024.20) n=4000 ;; 1024.100) n=6000 ;;
+		102400.1) n=150 ;; 102400.20) n=1000 ;; 102400.100) n=1500 ;;
 		esac
-		mx=$(rate mx "$sessions" "$n" "$size")
-		pfr=$(rate pf "$sessions" "$n" "$size")
+		# best of BENCH_REPEAT runs each, taken in turns: other work on
+		# the machine only ever slows a run down
+		mx=0 pfr=0
+		r=0
+		while [ $r -lt "$BENCH_REPEAT" ]; do
+			a=$(rate mx "$sessions" "$n" "$size")
+			b=$(rate pf "$sessions" "$n" "$size")
+			[ "$a" -gt "$mx" ] && mx=$a
+			[ "$b" -gt "$pfr" ] && pfr=$b
+			r=$((r + 1))
+		done
 		printf '%-8s %-9s %-9s %10s %10s %7.1fx\n' "$((size / 1024))KB" "$sessions" "$n" \
 			"$mx" "$pfr" "$(awk -v a="$mx" -v b="$pfr" 'BEGIN {print a / b}')"
 	done

@@ -36,8 +36,10 @@
  * are no longer taken from its input until the output is down to LOW. */
 #define OUT_HIGH (64 * 1024)
 #define OUT_LOW	 (16 * 1024)
-/* Largest read from a client in one go (libevent's default is 16 KB). */
-#define READ_MAX (64 * 1024)
+/* Largest read from a client in one go (libevent's default is 16 KB), and
+ * most input kept unread (a client pipelining while we commit). */
+#define READ_MAX  (64 * 1024)
+#define INPUT_MAX (256 * 1024)
 /* NOOP, RSET, VRFY, HELP beyond this many since the last message count
  * as errors, so that a client cannot hold a connection forever with them
  * (Postfix's smtpd_junk_command_limit; clients like Exim send RSET before
@@ -67,6 +69,7 @@ struct session {
 	struct smtp_ctx *ctx;
 	struct session *prev, *next;
 	struct bufferevent *bev;
+	struct evbuffer *pending; /* replies not yet handed to the socket */
 	char ip[INET6_ADDRSTRLEN];
 	char peer[NETADDR_STRLEN + 2]; /* "[ip]:port" */
 	int trusted;		       /* in mynetworks */
@@ -168,7 +171,24 @@ __attribute__((format(printf, 4, 5))) static void reply(struct session *s, int c
 	wbuf_init(&w, out, sizeof(out));
 	if (smtp_reply(&w, code, enh, text) < 0)
 		panic("smtp: reply does not fit: %d %s", code, text);
-	evbuffer_add(bufferevent_get_output(s->bev), out, w.len);
+	evbuffer_add(s->pending, out, w.len);
+}
+
+/* Hands the replies to the socket. When nothing is queued before them
+ * they are written at once, which spares arming and disarming the write
+ * event for every reply; what the socket does not take goes through the
+ * bufferevent. */
+static void flush(struct session *s)
+{
+	struct evbuffer *out;
+
+	if (s->bev == NULL || evbuffer_get_length(s->pending) == 0)
+		return;
+	out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) == 0)
+		(void)evbuffer_write(s->pending, bufferevent_getfd(s->bev));
+	if (evbuffer_get_length(s->pending) > 0)
+		evbuffer_add_buffer(out, s->pending);
 }
 
 /* The last reply, then close once it is out. */
@@ -283,8 +303,6 @@ static void on_committed(void *arg, int err)
 	}
 	s->io = IO_CMD;
 	txn_reset(s);
-	if (!s->eof)
-		bufferevent_enable(s->bev, EV_READ);
 	process(s);
 }
 
@@ -321,8 +339,9 @@ static void message_done(struct session *s)
 	env.nrcpts = s->nrcpts;
 	tx = s->txn;
 	s->txn = NULL;
+	/* Reading goes on (into the input buffer, up to INPUT_MAX): the
+	 * commands pipelined behind the dot wait there for the 250. */
 	s->io = IO_COMMIT;
-	bufferevent_disable(s->bev, EV_READ);
 	spool_txn_commit(tx, &env, on_committed, s);
 }
 
@@ -617,27 +636,29 @@ static void discard_line(struct session *s, struct evbuffer *in)
 		s->io = IO_CMD;
 }
 
-/* After the client's EOF, once all it sent is answered: close when the
- * replies are out. Called last by its callers: it may free s. */
-static void finish_eof(struct session *s)
+/* The end of every callback: replies out, and the connection closed when
+ * it is over (after QUIT or a cut-off, or after the client's EOF once
+ * all it sent is answered). It may free s: its callers return at once. */
+static void finish(struct session *s)
 {
-	if (!s->eof || s->bev == NULL || s->io == IO_COMMIT || s->paused)
+	if (s->bev == NULL)
 		return;
-	if (s->io != IO_CLOSING) {
+	flush(s);
+	if (s->eof && s->io != IO_CLOSING && s->io != IO_COMMIT && !s->paused) {
 		if (s->io != IO_CMD || (s->state & (SMTP_ST_MAIL | SMTP_ST_RCPT | SMTP_ST_BDAT)))
 			log_info("smtp: lost connection after %s from %s",
 				 s->last_cmd ? s->last_cmd : "CONNECT", s->peer);
 		txn_reset(s);
 		closing(s);
 	}
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+	if (s->io == IO_CLOSING && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
 		close_now(s);
 }
 
 static void process(struct session *s)
 {
 	process_input(s);
-	finish_eof(s);
+	finish(s);
 }
 
 static void process_input(struct session *s)
@@ -655,7 +676,7 @@ static void process_input(struct session *s)
 			evbuffer_drain(in, evbuffer_get_length(in));
 			return;
 		}
-		if (evbuffer_get_length(out) > OUT_HIGH) {
+		if (evbuffer_get_length(out) + evbuffer_get_length(s->pending) > OUT_HIGH) {
 			/* the client sends and does not read: wait for it */
 			s->paused = 1;
 			bufferevent_disable(s->bev, EV_READ);
@@ -713,7 +734,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			close_now(s);
 			return;
 		}
+		if (s->io == IO_COMMIT) {
+			/* the wait is ours, not the client's */
+			bufferevent_enable(s->bev, EV_READ);
+			return;
+		}
 		cutoff(s, "4.4.2", "timeout exceeded");
+		finish(s);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) || s->io == IO_CLOSING) {
@@ -751,6 +778,8 @@ static void destroy(struct session *s)
 		free(b);
 	}
 	free(s->rcpts);
+	if (s->pending)
+		evbuffer_free(s->pending);
 	free(s);
 }
 
@@ -803,9 +832,15 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		return;
 	}
 	s->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
+	s->pending = evbuffer_new();
+	if (s->bev == NULL || s->pending == NULL) {
 		log_warnx("smtp: cannot make a connection buffer");
-		evutil_closesocket(fd);
+		if (s->bev)
+			bufferevent_free(s->bev);
+		else
+			evutil_closesocket(fd);
+		if (s->pending)
+			evbuffer_free(s->pending);
 		free(s);
 		return;
 	}
@@ -830,6 +865,7 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 	bufferevent_set_max_single_read(s->bev, READ_MAX);
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, OUT_LOW, 0);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, INPUT_MAX);
 	set_timeout(s, ctx->timeout_command);
 	if (ctx->nsessions >= ctx->max_connections || same >= ctx->max_per_client) {
 		s->refused = 1;
@@ -839,13 +875,14 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		reply(s, 421, "4.7.0", "%s Error: too many connections%s", ctx->hostname,
 		      same >= ctx->max_per_client ? " from your address" : "");
 		closing(s);
-		bufferevent_enable(s->bev, EV_WRITE);
+		finish(s);
 		return;
 	}
 	ctx->nsessions++;
 	log_debug("smtp: connect from %s%s", s->peer, s->trusted ? " (mynetworks)" : "");
 	reply(s, 220, NULL, "%s ESMTP mxhost", ctx->hostname);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	finish(s);
 }
 
 void session_shutdown_all(struct smtp_ctx *ctx)
@@ -857,7 +894,8 @@ void session_shutdown_all(struct smtp_ctx *ctx)
 		if (s->orphan)
 			continue;
 		if (s->bev && s->io != IO_COMMIT &&
-		    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 &&
+		    evbuffer_get_length(s->pending) == 0) {
 			/* one try, without waiting: the loop is ending */
 			char msg[300];
 			int n = snprintf(msg, sizeof(msg), "421 4.3.2 %s Service shutting down\r\n",
