@@ -159,7 +159,8 @@ __attribute__((format(printf, 4, 5))) static void reply(struct session *s, int c
 							const char *enh, const char *fmt, ...)
 {
 	char text[1024];
-	uint8_t out[1200];
+	uint8_t buf[1400], *out = buf;
+	size_t cap = sizeof(buf), lines = 1;
 	struct wbuf w;
 	va_list ap;
 
@@ -168,10 +169,22 @@ __attribute__((format(printf, 4, 5))) static void reply(struct session *s, int c
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	wbuf_init(&w, out, sizeof(out));
-	if (smtp_reply(&w, code, enh, text) < 0)
-		panic("smtp: reply does not fit: %d %s", code, text);
-	evbuffer_add(s->pending, out, w.len);
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	/* each line: code, separator, enhanced code, space, CR LF */
+	if (strlen(text) + lines * 16 > cap) {
+		cap = strlen(text) + lines * 16;
+		out = malloc(cap);
+		if (out == NULL)
+			return;
+	}
+	wbuf_init(&w, out, cap);
+	if (smtp_reply(&w, code, enh, text) == 0)
+		evbuffer_add(s->pending, out, w.len);
+	else
+		log_warnx("smtp: reply %d does not fit", code);
+	if (out != buf)
+		free(out);
 }
 
 /* Hands the replies to the socket. When nothing is queued before them
@@ -251,7 +264,7 @@ static void reply_storage(struct session *s, int err)
 static int begin_message(struct session *s)
 {
 	struct smtp_ctx *ctx = s->ctx;
-	char hdr[1024];
+	char hdr[2048]; /* the longest HELO, hostname and recipient fit */
 	const char *proto;
 	size_t n;
 
@@ -272,8 +285,9 @@ static int begin_message(struct session *s)
 		proto = s->esmtp ? "ESMTP" : "SMTP";
 	n = smtp_received(hdr, sizeof(hdr), s->helo, s->ip, ctx->hostname, proto, s->id,
 			  s->naccepted == 1 ? s->first_rcpt : NULL, time(NULL));
-	if (n == 0)
-		panic("smtp: Received: header does not fit");
+	if (n == 0) /* cannot happen with hdr's size; without "for", then */
+		n = smtp_received(hdr, sizeof(hdr), s->helo, s->ip, ctx->hostname, proto, s->id,
+				  NULL, time(NULL));
 	s->hdrlen = n;
 	to_spool(s, (const uint8_t *)hdr, n);
 	return 0;

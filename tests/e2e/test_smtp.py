@@ -576,3 +576,18 @@ def test_swaks_replies(mx, args, reply):
                         "--from", "s@sender.test"] + args,
                        capture_output=True, text=True, timeout=30)
     assert reply in r.stdout, r.stdout
+
+
+def test_longest_helo_and_recipient(mx):
+    """The Received: header of the longest HELO and recipient still fits."""
+    c = Conn(mx.port)
+    c.reply()
+    assert c.cmd("EHLO " + "h" * 500)[0] == 250
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    local = "r" * (510 - len("RCPT TO:<@backup.test>"))
+    assert c.cmd("RCPT TO:<%s@backup.test>" % local) == (250, "2.1.5 Ok")
+    assert c.cmd("DATA")[0] == 354
+    c.send("Subject: long-marker\r\n\r\nx\r\n.\r\n")
+    assert c.reply()[0] == 250
+    m = message_with(mx.folder_path, "long-marker")
+    assert ("for <%s@backup.test>;" % local).encode() in m["content"]
