@@ -45,6 +45,9 @@
  * (Postfix's smtpd_junk_command_limit; clients like Exim send RSET before
  * every message, hence "since the last message"). */
 #define JUNK_MAX 100
+/* Final recipients of one message, after aliases (the spool's limit is
+ * higher). RCPTs past it get 452 4.5.3 like those past max_recipients. */
+#define FINAL_RCPTS_MAX 50000
 
 enum io {
 	IO_CMD,	    /* command lines */
@@ -92,6 +95,8 @@ struct session {
 	int body8, smtputf8;
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts, caprcpts;
+	uint32_t *seen;	    /* hash set over rcpts[].addr: index + 1, 0 empty */
+	size_t seencap;	    /* a power of two, at least twice nrcpts */
 	uint32_t naccepted; /* RCPT commands accepted */
 	const char *first_rcpt;
 	struct spool_txn *txn;
@@ -144,6 +149,8 @@ static void txn_reset(struct session *s)
 		b->used = 0;
 	s->sender = NULL;
 	s->first_rcpt = NULL;
+	if (s->nrcpts && s->seen)
+		memset(s->seen, 0, s->seencap * sizeof(*s->seen));
 	s->nrcpts = 0;
 	s->naccepted = 0;
 	s->body8 = s->smtputf8 = 0;
@@ -429,11 +436,48 @@ static void reject_rcpt(struct session *s, int code, const char *enh, const char
 	reply_error(s, code, enh, "<%s>: %s", rcpt, text);
 }
 
+static uint32_t addr_hash(const char *a)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	return h;
+}
+
+/* The slot of addr in the set: where it is, or the empty one it would take. */
+static uint32_t *seen_slot(struct session *s, const char *addr)
+{
+	size_t i = addr_hash(addr) & (s->seencap - 1);
+	while (s->seen[i] && strcmp(s->rcpts[s->seen[i] - 1].addr, addr) != 0)
+		i = (i + 1) & (s->seencap - 1);
+	return &s->seen[i];
+}
+
+static int seen_grow(struct session *s)
+{
+	size_t cap = s->seencap ? s->seencap * 2 : 32;
+	uint32_t *g = calloc(cap, sizeof(*g));
+	if (g == NULL)
+		return -1;
+	free(s->seen);
+	s->seen = g;
+	s->seencap = cap;
+	for (size_t i = 0; i < s->nrcpts; i++)
+		*seen_slot(s, s->rcpts[i].addr) = (uint32_t)i + 1;
+	return 0;
+}
+
+/* Adds a final recipient unless the message has it already (two aliases,
+ * a catch-all, the same RCPT twice: it is delivered once). */
 static int add_rcpt(struct session *s, const char *addr, enum rcpt_kind kind, const char *orcpt)
 {
-	for (size_t i = 0; i < s->nrcpts; i++)
-		if (strcmp(s->rcpts[i].addr, addr) == 0)
-			return 0; /* already a recipient: delivered once */
+	uint32_t *slot;
+
+	if ((s->nrcpts + 1) * 2 > s->seencap && seen_grow(s) < 0)
+		return -1;
+	slot = seen_slot(s, addr);
+	if (*slot)
+		return 0;
 	if (s->nrcpts == s->caprcpts) {
 		size_t cap = s->caprcpts ? s->caprcpts * 2 : 8;
 		struct envelope_rcpt *g = realloc(s->rcpts, cap * sizeof(*g));
@@ -449,7 +493,7 @@ static int add_rcpt(struct session *s, const char *addr, enum rcpt_kind kind, co
 	s->rcpts[s->nrcpts].state = RCPT_PENDING;
 	if (s->rcpts[s->nrcpts].addr == NULL)
 		return -1;
-	s->nrcpts++;
+	*slot = (uint32_t)++s->nrcpts;
 	return 0;
 }
 
@@ -480,11 +524,19 @@ static void cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 			    cmd->path.addr);
 		return;
 	}
+	if (s->nrcpts + res.nrcpts > FINAL_RCPTS_MAX) {
+		reply(s, 452, "4.5.3", "Error: too many recipients");
+		return;
+	}
 	orcpt = str_save(s, cmd->path.addr);
 	for (size_t i = 0; orcpt && i < res.nrcpts; i++) {
 		if (add_rcpt(s, res.rcpts[i].addr, res.rcpts[i].kind, orcpt) < 0) {
 			orcpt = NULL;
-			s->nrcpts = before;
+			/* forget what this RCPT added */
+			memset(s->seen, 0, s->seencap * sizeof(*s->seen));
+			s->nrcpts = 0;
+			for (size_t k = 0; k < before; k++)
+				*seen_slot(s, s->rcpts[k].addr) = (uint32_t)++s->nrcpts;
 		}
 	}
 	if (orcpt == NULL) {
@@ -792,6 +844,7 @@ static void destroy(struct session *s)
 		free(b);
 	}
 	free(s->rcpts);
+	free(s->seen);
 	if (s->pending)
 		evbuffer_free(s->pending);
 	free(s);
