@@ -320,6 +320,7 @@ def test_policy_replies(mx):
     assert c.cmd("RCPT TO:<a@listed.test>") == (250, "2.1.5 Ok")
     assert c.cmd("RCPT TO:<b@listed.test>")[0:1] == (550,)
     assert c.cmd("RCPT TO:<alias@example.test>") == (250, "2.1.5 Ok")
+    assert c.cmd("RCPT TO:<USER@example.test>") == (250, "2.1.5 Ok")  # also via alias@
     assert c.cmd("DATA")[0] == 354
     c.send("Subject: policy-marker\r\n\r\nx\r\n.\r\n")
     assert c.reply()[0] == 250
@@ -327,6 +328,8 @@ def test_policy_replies(mx):
     assert recipients(m) >= {"anyone@backup.test", "a@listed.test", "remote@elsewhere.test"}
     assert recipients(m) <= {"anyone@backup.test", "a@listed.test", "remote@elsewhere.test",
                              "user@example.test"}
+    assert len(m["rcpts"]) == len({r[0] for r in m["rcpts"]}), m["rcpts"]  # each once
+    assert len(m["rcpts"]) == 4
     kinds = {r[0]: (r[1], r[2]) for r in m["rcpts"]}
     assert kinds["anyone@backup.test"] == ("anyone@backup.test", "remote")
     assert kinds["remote@elsewhere.test"] == ("alias@example.test", "remote")
