@@ -19,7 +19,7 @@ static const struct command {
     {"zonecheck", cmd_zonecheck, "zonecheck [-D] FILE [ORIGIN] validate a zone file"},
     {"route", cmd_route, "route [-s SERVER] DOMAIN   where mail for DOMAIN goes (MX)"},
     {"nslookup", cmd_nslookup, "nslookup [-opt ...] [NAME [SERVER]]  BIND's nslookup"},
-	{"queue", cmd_queue, "queue [-c FILE] list|show  the mail queue (reads the spool)"},
+    {"queue", cmd_queue, "queue [-c FILE] list|show  the mail queue (reads the spool)"},
 };
 
 static void usage(FILE *out)

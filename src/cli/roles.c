@@ -7,7 +7,7 @@ extern const struct role role_dns;
 extern const struct role role_smtp;
 
 const struct role *const roles[] = {
-	&role_dns,
-	&role_smtp,
+    &role_dns,
+    &role_smtp,
     NULL,
 };

@@ -844,24 +844,35 @@ void smtp_content_emit(void *arg, const uint8_t *p, size_t n)
 	smtp_content_feed(arg, p, n);
 }
 
-/* Passes in[from..to) on, counting it against the limit. */
+/* Counts n octets against the limit. */
+static void content_count(struct smtp_content *c, size_t n)
+{
+	if (c->limit && (n > c->limit || c->size > c->limit - n))
+		c->flags |= SMTP_CONTENT_TOOBIG;
+	c->size += n;
+}
+
+/* Passes p[0..n) on, unless the message is refused already. */
 static void content_out(struct smtp_content *c, const uint8_t *p, size_t n)
 {
-	if (n == 0 || c->flags)
+	if (n == 0)
 		return;
-	if (c->limit && (n > c->limit || c->size > c->limit - n)) {
-		c->flags |= SMTP_CONTENT_TOOBIG;
-		return;
-	}
-	c->size += n;
-	c->emit(c->arg, p, n);
+	content_count(c, n);
+	if (c->flags == 0)
+		c->emit(c->arg, p, n);
 }
 
 void smtp_content_feed(struct smtp_content *c, const uint8_t *in, size_t n)
 {
 	size_t i = 0, run = 0;
 
-	while (i < n && !c->flags) {
+	if (c->flags) {
+		/* refused already: only the size still matters, so that a
+		 * message both too big and broken is answered "too big" */
+		content_count(c, n);
+		return;
+	}
+	while (i < n) {
 		const uint8_t *lf = memchr(in + i, '\n', n - i);
 		size_t j = lf ? (size_t)(lf - in) : n, k;
 

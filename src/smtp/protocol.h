@@ -173,7 +173,7 @@ size_t smtp_bdat_feed(struct smtp_bdat *b, const uint8_t *in, size_t n, int *end
 #define SMTP_CONTENT_LONGLINE 2 /* a line over 1000 octets: 554 5.6.0 */
 #define SMTP_CONTENT_LOOP     4 /* over 100 Received: headers: 554 5.4.6 */
 struct smtp_content {
-	uint64_t size;	/* octets passed on (CR LF line ends) */
+	uint64_t size;	/* octets passed on (CR LF line ends); received, once refused */
 	uint64_t limit; /* 0: none */
 	uint32_t received;
 	uint32_t linelen; /* octets of the current line so far */

@@ -36,6 +36,18 @@
  * are no longer taken from its input until the output is down to LOW. */
 #define OUT_HIGH (64 * 1024)
 #define OUT_LOW	 (16 * 1024)
+/* Largest read from a client in one go (libevent's default is 16 KB), and
+ * most input kept unread (a client pipelining while we commit). */
+#define READ_MAX  (64 * 1024)
+#define INPUT_MAX (256 * 1024)
+/* NOOP, RSET, VRFY, HELP beyond this many since the last message count
+ * as errors, so that a client cannot hold a connection forever with them
+ * (Postfix's smtpd_junk_command_limit; clients like Exim send RSET before
+ * every message, hence "since the last message"). */
+#define JUNK_MAX 100
+/* Final recipients of one message, after aliases (the spool's limit is
+ * higher). RCPTs past it get 452 4.5.3 like those past max_recipients. */
+#define FINAL_RCPTS_MAX 50000
 
 enum io {
 	IO_CMD,	    /* command lines */
@@ -60,16 +72,19 @@ struct session {
 	struct smtp_ctx *ctx;
 	struct session *prev, *next;
 	struct bufferevent *bev;
+	struct evbuffer *pending; /* replies not yet handed to the socket */
 	char ip[INET6_ADDRSTRLEN];
 	char peer[NETADDR_STRLEN + 2]; /* "[ip]:port" */
 	int trusted;		       /* in mynetworks */
 	int refused;		       /* turned away at connect: not counted */
 	int orphan;		       /* connection gone while committing */
 	int paused;		       /* input held back until output drains */
+	int eof;		       /* the client closed its side: finish, then close */
 	enum io io;
 	unsigned state; /* SMTP_ST_* */
 	int esmtp;
 	unsigned errors;
+	unsigned junk; /* NOOP, RSET, VRFY, HELP so far */
 	char helo[256];
 	char line[SMTP_LINE_MAX + 1];
 	const char *last_cmd; /* for logs: "timeout after DATA" */
@@ -80,6 +95,8 @@ struct session {
 	int body8, smtputf8;
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts, caprcpts;
+	uint32_t *seen;	    /* hash set over rcpts[].addr: index + 1, 0 empty */
+	size_t seencap;	    /* a power of two, at least twice nrcpts */
 	uint32_t naccepted; /* RCPT commands accepted */
 	const char *first_rcpt;
 	struct spool_txn *txn;
@@ -94,6 +111,7 @@ struct session {
 };
 
 static void process(struct session *s);
+static void process_input(struct session *s);
 static void close_now(struct session *s);
 
 /* ---- transaction strings ---- */
@@ -131,6 +149,8 @@ static void txn_reset(struct session *s)
 		b->used = 0;
 	s->sender = NULL;
 	s->first_rcpt = NULL;
+	if (s->nrcpts && s->seen)
+		memset(s->seen, 0, s->seencap * sizeof(*s->seen));
 	s->nrcpts = 0;
 	s->naccepted = 0;
 	s->body8 = s->smtputf8 = 0;
@@ -146,7 +166,8 @@ __attribute__((format(printf, 4, 5))) static void reply(struct session *s, int c
 							const char *enh, const char *fmt, ...)
 {
 	char text[1024];
-	uint8_t out[1200];
+	uint8_t buf[1400], *out = buf;
+	size_t cap = sizeof(buf), lines = 1;
 	struct wbuf w;
 	va_list ap;
 
@@ -155,10 +176,39 @@ __attribute__((format(printf, 4, 5))) static void reply(struct session *s, int c
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	wbuf_init(&w, out, sizeof(out));
-	if (smtp_reply(&w, code, enh, text) < 0)
-		panic("smtp: reply does not fit: %d %s", code, text);
-	evbuffer_add(bufferevent_get_output(s->bev), out, w.len);
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	/* each line: code, separator, enhanced code, space, CR LF */
+	if (strlen(text) + lines * 16 > cap) {
+		cap = strlen(text) + lines * 16;
+		out = malloc(cap);
+		if (out == NULL)
+			return;
+	}
+	wbuf_init(&w, out, cap);
+	if (smtp_reply(&w, code, enh, text) == 0)
+		evbuffer_add(s->pending, out, w.len);
+	else
+		log_warnx("smtp: reply %d does not fit", code);
+	if (out != buf)
+		free(out);
+}
+
+/* Hands the replies to the socket. When nothing is queued before them
+ * they are written at once, which spares arming and disarming the write
+ * event for every reply; what the socket does not take goes through the
+ * bufferevent. */
+static void flush(struct session *s)
+{
+	struct evbuffer *out;
+
+	if (s->bev == NULL || evbuffer_get_length(s->pending) == 0)
+		return;
+	out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) == 0)
+		(void)evbuffer_write(s->pending, bufferevent_getfd(s->bev));
+	if (evbuffer_get_length(s->pending) > 0)
+		evbuffer_add_buffer(out, s->pending);
 }
 
 /* The last reply, then close once it is out. */
@@ -221,7 +271,7 @@ static void reply_storage(struct session *s, int err)
 static int begin_message(struct session *s)
 {
 	struct smtp_ctx *ctx = s->ctx;
-	char hdr[1024];
+	char hdr[2048]; /* the longest HELO, hostname and recipient fit */
 	const char *proto;
 	size_t n;
 
@@ -242,8 +292,9 @@ static int begin_message(struct session *s)
 		proto = s->esmtp ? "ESMTP" : "SMTP";
 	n = smtp_received(hdr, sizeof(hdr), s->helo, s->ip, ctx->hostname, proto, s->id,
 			  s->naccepted == 1 ? s->first_rcpt : NULL, time(NULL));
-	if (n == 0)
-		panic("smtp: Received: header does not fit");
+	if (n == 0) /* cannot happen with hdr's size; without "for", then */
+		n = smtp_received(hdr, sizeof(hdr), s->helo, s->ip, ctx->hostname, proto, s->id,
+				  NULL, time(NULL));
 	s->hdrlen = n;
 	to_spool(s, (const uint8_t *)hdr, n);
 	return 0;
@@ -266,13 +317,13 @@ static void on_committed(void *arg, int err)
 			 s->peer, s->helo, s->sender,
 			 (unsigned long long)(s->hdrlen + s->content.size), s->nrcpts);
 		reply(s, 250, "2.0.0", "Ok: queued as %s", s->id);
+		s->junk = 0;
 	} else {
 		log_warnx("%s: client=%s: not queued: %s", s->id, s->peer, strerror(err));
 		reply_storage(s, err);
 	}
 	s->io = IO_CMD;
 	txn_reset(s);
-	bufferevent_enable(s->bev, EV_READ);
 	process(s);
 }
 
@@ -309,8 +360,9 @@ static void message_done(struct session *s)
 	env.nrcpts = s->nrcpts;
 	tx = s->txn;
 	s->txn = NULL;
+	/* Reading goes on (into the input buffer, up to INPUT_MAX): the
+	 * commands pipelined behind the dot wait there for the 250. */
 	s->io = IO_COMMIT;
-	bufferevent_disable(s->bev, EV_READ);
 	spool_txn_commit(tx, &env, on_committed, s);
 }
 
@@ -384,11 +436,48 @@ static void reject_rcpt(struct session *s, int code, const char *enh, const char
 	reply_error(s, code, enh, "<%s>: %s", rcpt, text);
 }
 
+static uint32_t addr_hash(const char *a)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	return h;
+}
+
+/* The slot of addr in the set: where it is, or the empty one it would take. */
+static uint32_t *seen_slot(struct session *s, const char *addr)
+{
+	size_t i = addr_hash(addr) & (s->seencap - 1);
+	while (s->seen[i] && strcmp(s->rcpts[s->seen[i] - 1].addr, addr) != 0)
+		i = (i + 1) & (s->seencap - 1);
+	return &s->seen[i];
+}
+
+static int seen_grow(struct session *s)
+{
+	size_t cap = s->seencap ? s->seencap * 2 : 32;
+	uint32_t *g = calloc(cap, sizeof(*g));
+	if (g == NULL)
+		return -1;
+	free(s->seen);
+	s->seen = g;
+	s->seencap = cap;
+	for (size_t i = 0; i < s->nrcpts; i++)
+		*seen_slot(s, s->rcpts[i].addr) = (uint32_t)i + 1;
+	return 0;
+}
+
+/* Adds a final recipient unless the message has it already (two aliases,
+ * a catch-all, the same RCPT twice: it is delivered once). */
 static int add_rcpt(struct session *s, const char *addr, enum rcpt_kind kind, const char *orcpt)
 {
-	for (size_t i = 0; i < s->nrcpts; i++)
-		if (strcmp(s->rcpts[i].addr, addr) == 0)
-			return 0; /* already a recipient: delivered once */
+	uint32_t *slot;
+
+	if ((s->nrcpts + 1) * 2 > s->seencap && seen_grow(s) < 0)
+		return -1;
+	slot = seen_slot(s, addr);
+	if (*slot)
+		return 0;
 	if (s->nrcpts == s->caprcpts) {
 		size_t cap = s->caprcpts ? s->caprcpts * 2 : 8;
 		struct envelope_rcpt *g = realloc(s->rcpts, cap * sizeof(*g));
@@ -404,7 +493,7 @@ static int add_rcpt(struct session *s, const char *addr, enum rcpt_kind kind, co
 	s->rcpts[s->nrcpts].state = RCPT_PENDING;
 	if (s->rcpts[s->nrcpts].addr == NULL)
 		return -1;
-	s->nrcpts++;
+	*slot = (uint32_t)++s->nrcpts;
 	return 0;
 }
 
@@ -435,11 +524,19 @@ static void cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 			    cmd->path.addr);
 		return;
 	}
+	if (s->nrcpts + res.nrcpts > FINAL_RCPTS_MAX) {
+		reply(s, 452, "4.5.3", "Error: too many recipients");
+		return;
+	}
 	orcpt = str_save(s, cmd->path.addr);
 	for (size_t i = 0; orcpt && i < res.nrcpts; i++) {
 		if (add_rcpt(s, res.rcpts[i].addr, res.rcpts[i].kind, orcpt) < 0) {
 			orcpt = NULL;
-			s->nrcpts = before;
+			/* forget what this RCPT added */
+			memset(s->seen, 0, s->seencap * sizeof(*s->seen));
+			s->nrcpts = 0;
+			for (size_t k = 0; k < before; k++)
+				*seen_slot(s, s->rcpts[k].addr) = (uint32_t)++s->nrcpts;
 		}
 	}
 	if (orcpt == NULL) {
@@ -487,6 +584,12 @@ static void command(struct session *s, const char *line, size_t len)
 		reply_error(s, r.code, r.enh, "%s", r.text);
 		if (cmd.verb == SMTP_BDAT && cmd.chunk_ok)
 			skip_chunk(s, cmd.chunk);
+		return;
+	}
+	if ((cmd.verb == SMTP_NOOP || cmd.verb == SMTP_RSET || cmd.verb == SMTP_VRFY ||
+	     cmd.verb == SMTP_HELP) &&
+	    ++s->junk > JUNK_MAX && ++s->errors >= ctx->max_errors) {
+		cutoff(s, "4.7.0", "too many errors");
 		return;
 	}
 	switch (cmd.verb) {
@@ -599,7 +702,32 @@ static void discard_line(struct session *s, struct evbuffer *in)
 		s->io = IO_CMD;
 }
 
+/* The end of every callback: replies out, and the connection closed when
+ * it is over (after QUIT or a cut-off, or after the client's EOF once
+ * all it sent is answered). It may free s: its callers return at once. */
+static void finish(struct session *s)
+{
+	if (s->bev == NULL)
+		return;
+	flush(s);
+	if (s->eof && s->io != IO_CLOSING && s->io != IO_COMMIT && !s->paused) {
+		if (s->io != IO_CMD || (s->state & (SMTP_ST_MAIL | SMTP_ST_RCPT | SMTP_ST_BDAT)))
+			log_info("smtp: lost connection after %s from %s",
+				 s->last_cmd ? s->last_cmd : "CONNECT", s->peer);
+		txn_reset(s);
+		closing(s);
+	}
+	if (s->io == IO_CLOSING && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		close_now(s);
+}
+
 static void process(struct session *s)
+{
+	process_input(s);
+	finish(s);
+}
+
+static void process_input(struct session *s)
 {
 	struct evbuffer *in, *out;
 
@@ -614,7 +742,7 @@ static void process(struct session *s)
 			evbuffer_drain(in, evbuffer_get_length(in));
 			return;
 		}
-		if (evbuffer_get_length(out) > OUT_HIGH) {
+		if (evbuffer_get_length(out) + evbuffer_get_length(s->pending) > OUT_HIGH) {
 			/* the client sends and does not read: wait for it */
 			s->paused = 1;
 			bufferevent_disable(s->bev, EV_READ);
@@ -655,7 +783,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 	}
 	if (s->paused && left <= OUT_LOW) {
 		s->paused = 0;
-		if (s->io != IO_COMMIT)
+		if (s->io != IO_COMMIT && !s->eof)
 			bufferevent_enable(bev, EV_READ);
 		process(s);
 	}
@@ -672,17 +800,28 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			close_now(s);
 			return;
 		}
+		if (s->io == IO_COMMIT) {
+			/* the wait is ours, not the client's */
+			bufferevent_enable(s->bev, EV_READ);
+			return;
+		}
 		cutoff(s, "4.4.2", "timeout exceeded");
+		finish(s);
 		return;
 	}
-	if (what & BEV_EVENT_ERROR)
-		log_info("smtp: lost connection after %s from %s: %s",
-			 s->last_cmd ? s->last_cmd : "CONNECT", s->peer,
-			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	else if (s->io != IO_CLOSING && s->state != SMTP_ST_INIT && s->state != SMTP_ST_READY)
-		log_info("smtp: lost connection after %s from %s", s->last_cmd ? s->last_cmd : "",
-			 s->peer);
-	close_now(s);
+	if ((what & BEV_EVENT_ERROR) || s->io == IO_CLOSING) {
+		if ((what & BEV_EVENT_ERROR) && s->io != IO_CLOSING)
+			log_info("smtp: lost connection after %s from %s: %s",
+				 s->last_cmd ? s->last_cmd : "CONNECT", s->peer,
+				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		close_now(s);
+		return;
+	}
+	/* EOF: the client shut down its sending side. What it sent before
+	 * is answered (also a message being committed), then we close. */
+	s->eof = 1;
+	if (s->io != IO_COMMIT)
+		process(s);
 }
 
 /* ---- life ---- */
@@ -705,6 +844,9 @@ static void destroy(struct session *s)
 		free(b);
 	}
 	free(s->rcpts);
+	free(s->seen);
+	if (s->pending)
+		evbuffer_free(s->pending);
 	free(s);
 }
 
@@ -729,6 +871,20 @@ static void close_now(struct session *s)
 	destroy(s);
 }
 
+/* The client's address as text; an IPv4 client of a dual-stack socket
+ * (::ffff:192.0.2.1) is shown as IPv4, as it is. */
+static void client_ip(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = s6->sin6_port};
+		memcpy(&s4.sin_addr, s6->sin6_addr.s6_addr + 12, 4);
+		netaddr_ip((const struct sockaddr *)&s4, buf, len);
+		return;
+	}
+	netaddr_ip(sa, buf, len);
+}
+
 void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct sockaddr *sa,
 		    socklen_t len)
 {
@@ -743,15 +899,21 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		return;
 	}
 	s->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
+	s->pending = evbuffer_new();
+	if (s->bev == NULL || s->pending == NULL) {
 		log_warnx("smtp: cannot make a connection buffer");
-		evutil_closesocket(fd);
+		if (s->bev)
+			bufferevent_free(s->bev);
+		else
+			evutil_closesocket(fd);
+		if (s->pending)
+			evbuffer_free(s->pending);
 		free(s);
 		return;
 	}
 	s->ctx = ctx;
 	s->state = SMTP_ST_INIT;
-	netaddr_ip(sa, s->ip, sizeof(s->ip));
+	client_ip(sa, s->ip, sizeof(s->ip));
 	snprintf(s->peer, sizeof(s->peer), "[%s]:%u", s->ip, netaddr_port(sa));
 	for (size_t i = 0; i < ctx->nmynet; i++)
 		if (cidr_match(&ctx->mynet[i], sa))
@@ -766,8 +928,11 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		ctx->sessions->prev = s;
 	ctx->sessions = s;
 
+	/* big reads: a 100 KB message in two or three read callbacks, not seven */
+	bufferevent_set_max_single_read(s->bev, READ_MAX);
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, OUT_LOW, 0);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, INPUT_MAX);
 	set_timeout(s, ctx->timeout_command);
 	if (ctx->nsessions >= ctx->max_connections || same >= ctx->max_per_client) {
 		s->refused = 1;
@@ -777,13 +942,14 @@ void session_accept(struct smtp_ctx *ctx, evutil_socket_t fd, const struct socka
 		reply(s, 421, "4.7.0", "%s Error: too many connections%s", ctx->hostname,
 		      same >= ctx->max_per_client ? " from your address" : "");
 		closing(s);
-		bufferevent_enable(s->bev, EV_WRITE);
+		finish(s);
 		return;
 	}
 	ctx->nsessions++;
 	log_debug("smtp: connect from %s%s", s->peer, s->trusted ? " (mynetworks)" : "");
 	reply(s, 220, NULL, "%s ESMTP mxhost", ctx->hostname);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	finish(s);
 }
 
 void session_shutdown_all(struct smtp_ctx *ctx)
@@ -795,7 +961,8 @@ void session_shutdown_all(struct smtp_ctx *ctx)
 		if (s->orphan)
 			continue;
 		if (s->bev && s->io != IO_COMMIT &&
-		    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 &&
+		    evbuffer_get_length(s->pending) == 0) {
 			/* one try, without waiting: the loop is ending */
 			char msg[300];
 			int n = snprintf(msg, sizeof(msg), "421 4.3.2 %s Service shutting down\r\n",

@@ -320,6 +320,7 @@ def test_policy_replies(mx):
     assert c.cmd("RCPT TO:<a@listed.test>") == (250, "2.1.5 Ok")
     assert c.cmd("RCPT TO:<b@listed.test>")[0:1] == (550,)
     assert c.cmd("RCPT TO:<alias@example.test>") == (250, "2.1.5 Ok")
+    assert c.cmd("RCPT TO:<USER@example.test>") == (250, "2.1.5 Ok")  # also via alias@
     assert c.cmd("DATA")[0] == 354
     c.send("Subject: policy-marker\r\n\r\nx\r\n.\r\n")
     assert c.reply()[0] == 250
@@ -327,6 +328,8 @@ def test_policy_replies(mx):
     assert recipients(m) >= {"anyone@backup.test", "a@listed.test", "remote@elsewhere.test"}
     assert recipients(m) <= {"anyone@backup.test", "a@listed.test", "remote@elsewhere.test",
                              "user@example.test"}
+    assert len(m["rcpts"]) == len({r[0] for r in m["rcpts"]}), m["rcpts"]  # each once
+    assert len(m["rcpts"]) == 4
     kinds = {r[0]: (r[1], r[2]) for r in m["rcpts"]}
     assert kinds["anyone@backup.test"] == ("anyone@backup.test", "remote")
     assert kinds["remote@elsewhere.test"] == ("alias@example.test", "remote")
@@ -495,3 +498,99 @@ def test_stop_with_sessions_open(server_factory, tmp_path):
     assert srv.stop() == 0
     assert idle.reply() == (421, "4.3.2 mx1.example.test Service shutting down")
     assert messages(tmp_path) == {}
+
+
+def test_ipv6_client(server_factory, tmp_path):
+    text, port = smtp_config(tmp_path, host="::1")
+    server_factory(text)
+    c = greeted(port, host="::1")
+    c.cmd("MAIL FROM:<a@b.test>")
+    c.cmd("RCPT TO:<user@example.test>")
+    c.cmd("DATA")
+    c.send("Subject: v6-marker\r\n\r\nx\r\n.\r\n")
+    assert c.reply()[0] == 250
+    m = message_with(tmp_path, "v6-marker")
+    assert b"Received: from client.test ([IPv6:::1])\r\n" in m["content"]
+
+
+def test_connection_limit_in_all_421(server_factory, tmp_path):
+    text, port = smtp_config(tmp_path, extra="max_connections = 2\n")
+    srv = server_factory(text)
+    a, b = greeted(port), greeted(port)
+    c = Conn(port)
+    code, text = c.reply()
+    assert (code, text) == (421, "4.7.0 mx1.example.test Error: too many connections")
+    assert c.closed()
+    assert a.cmd("NOOP")[0] == 250 and b.cmd("NOOP")[0] == 250
+    assert "too many connections in all" in srv.log()
+
+
+def test_junk_commands_count_as_errors(mx):
+    c = greeted(mx.port)
+    c.send("NOOP\r\n" * 100)
+    assert all(r == (250, "2.0.0 Ok") for r in c.replies(100))
+    c.send("NOOP\r\n" * 20)
+    replies = []
+    while True:
+        try:
+            replies.append(c.reply())
+        except EOFError:
+            break
+    assert replies[-1] == (421, "4.7.0 mx1.example.test Error: too many errors")
+    assert len(replies) == 12  # max_errors = 12: 11 more NOOPs, then 421
+
+
+def test_half_close_after_pipelined_message(mx):
+    """A client that sends its last message, QUIT, and shuts down its side
+    at once still gets 250 for the message (else it would send it again)."""
+    import socket
+    c = greeted(mx.port)
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\nDATA\r\n")
+    assert [x[0] for x in c.replies(3)] == [250, 250, 354]
+    c.send("Subject: halfclose-marker\r\n\r\nx\r\n.\r\nQUIT\r\n")
+    c.sock.shutdown(socket.SHUT_WR)
+    r = c.replies(2)
+    assert r[0][0] == 250 and "queued as" in r[0][1]
+    assert r[1] == (221, "2.0.0 Bye")
+    assert c.closed()
+    message_with(mx.folder_path, "halfclose-marker")
+    # the same mid-DATA: nothing is kept, the loss is logged
+    d = greeted(mx.port)
+    d.cmd("MAIL FROM:<a@b.test>")
+    d.cmd("RCPT TO:<user@example.test>")
+    d.cmd("DATA")
+    d.send("Subject: cut-marker\r\n\r\nx\r\n")
+    d.sock.shutdown(socket.SHUT_WR)
+    assert d.closed()
+    mx.wait_log("lost connection after DATA from [127.0.0.1]")
+    assert not any(b"cut-marker" in m.get("content", b"")
+                   for m in messages(mx.folder_path).values())
+
+
+@pytest.mark.parametrize("args,reply", [
+    (["--to", "x@elsewhere.test"], "554 5.7.1 <x@elsewhere.test>: Relay access denied"),
+    (["--to", "nobody@example.test"], "550 5.1.1 <nobody@example.test>: Recipient address"),
+    (["--to", "user@example.test", "--body", "x" * 30000], "552 5.3.4 Message size exceeds"),
+    (["--to", "user@example.test", "--from", "a@@b.test"], "501 5.1.7 Bad sender address"),
+    (["--to", "user@example.test", "--quit-after", "RCPT", "--pipeline"], "250 2.1.5 Ok"),
+], ids=["relay", "unknown-user", "size", "bad-sender", "pipelined-rcpt"])
+def test_swaks_replies(mx, args, reply):
+    r = subprocess.run(["swaks", "--server", "127.0.0.1:%d" % mx.port, "--timeout", "10",
+                        "--from", "s@sender.test"] + args,
+                       capture_output=True, text=True, timeout=30)
+    assert reply in r.stdout, r.stdout
+
+
+def test_longest_helo_and_recipient(mx):
+    """The Received: header of the longest HELO and recipient still fits."""
+    c = Conn(mx.port)
+    c.reply()
+    assert c.cmd("EHLO " + "h" * 500)[0] == 250
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    local = "r" * (510 - len("RCPT TO:<@backup.test>"))
+    assert c.cmd("RCPT TO:<%s@backup.test>" % local) == (250, "2.1.5 Ok")
+    assert c.cmd("DATA")[0] == 354
+    c.send("Subject: long-marker\r\n\r\nx\r\n.\r\n")
+    assert c.reply()[0] == 250
+    m = message_with(mx.folder_path, "long-marker")
+    assert ("for <%s@backup.test>;" % local).encode() in m["content"]

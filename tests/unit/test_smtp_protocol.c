@@ -524,6 +524,11 @@ static void test_content(void **state)
 	smtp_content_init(&c, 0, sink_emit, &out);
 	content_run(&c, big, 2000, 100); /* no line end at all */
 	assert_int_equal(c.flags, SMTP_CONTENT_LONGLINE);
+	/* too big and broken: too big is the answer, the size still counts */
+	smtp_content_init(&c, 1500, sink_emit, &out);
+	content_run(&c, big, 2000, 100);
+	assert_true(c.flags & SMTP_CONTENT_TOOBIG);
+	assert_int_equal(smtp_content_error(&c)->code, 552);
 	free(big);
 }
 
@@ -567,6 +572,19 @@ static void test_received(void **state)
 	assert_non_null(strstr(buf, "from unknown ([IPv6:::1])"));
 	assert_null(strstr(buf, "for <"));
 	assert_int_equal(smtp_received(buf, 20, "h", "::1", "mx", "SMTP", "1", NULL, 0), 0);
+	{
+		/* the longest of everything fits in what the session gives it */
+		char helo[300], host[256], rcpt[SMTP_ADDR_MAX + 1], big[2048];
+		memset(helo, 'h', sizeof(helo) - 1);
+		helo[sizeof(helo) - 1] = 0;
+		memset(host, 'm', sizeof(host) - 1);
+		host[sizeof(host) - 1] = 0;
+		memset(rcpt, 'r', sizeof(rcpt) - 1);
+		rcpt[sizeof(rcpt) - 1] = 0;
+		assert_true(smtp_received(big, sizeof(big), helo,
+					  "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", host,
+					  "UTF8ESMTP", "FFFFFFFFFFFFFFFFFFFFFFF", rcpt, 0) > 0);
+	}
 }
 
 int main(void)
