@@ -34,8 +34,9 @@
 #ifndef SPOOL_WORKERS
 #define SPOOL_WORKERS 16 /* commits whose fsyncs overlap (docs/QUEUE.md) */
 #endif
-#define SPOOL_MEM_MAX  (128 * 1024) /* content kept in memory per message */
-#define SPOOL_MIN_FREE (1 << 20)    /* below this, spool_begin says ENOSPC */
+#define SPOOL_MEM_MAX	 (128 * 1024) /* content kept in memory per message */
+#define SPOOL_MIN_FREE	 (1 << 20)    /* below this, spool_begin says ENOSPC */
+#define SPOOL_MIN_INODES 64	      /* likewise for free inodes */
 
 struct spool_txn {
 	struct workpool_job job;
@@ -261,18 +262,25 @@ static void abort_done(struct workpool_job *job)
 
 /* ---- transactions ---- */
 
-/* Whether the spool's file system has room; statvfs at most once a second. */
+/*
+ * Whether the spool's file system has room. While there is plenty, statvfs
+ * runs at most once a second; while space is short (or a write has just
+ * failed with ENOSPC) it runs for every new message, so that mail flows
+ * again the moment space returns. statvfs is cheap; a 452 is not.
+ */
 static int space_ok(struct spool *sp)
 {
 	time_t now = time(NULL);
 	struct statvfs vfs;
 
-	if (sp->enospc_at && now - sp->enospc_at < 1)
-		return 0;
-	if (now != sp->space_checked) {
+	if (sp->space_low || sp->enospc_at || now != sp->space_checked) {
 		sp->space_checked = now;
-		if (fstatvfs(sp->queuefd, &vfs) == 0)
-			sp->space_low = (uint64_t)vfs.f_bavail * vfs.f_frsize < SPOOL_MIN_FREE;
+		if (fstatvfs(sp->queuefd, &vfs) == 0) {
+			sp->space_low = (uint64_t)vfs.f_bavail * vfs.f_frsize < SPOOL_MIN_FREE ||
+					(vfs.f_files > 0 && vfs.f_favail < SPOOL_MIN_INODES);
+			if (!sp->space_low)
+				sp->enospc_at = 0;
+		}
 	}
 	return !sp->space_low;
 }
