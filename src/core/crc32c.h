@@ -12,4 +12,7 @@
  * CRC of a followed by b. crc32c(0, "123456789", 9) == 0xE3069283. */
 uint32_t crc32c(uint32_t crc, const void *data, size_t len);
 
+/* The same without the CPU's instruction: for tests, to compare. */
+uint32_t crc32c_portable(uint32_t crc, const void *data, size_t len);
+
 #endif

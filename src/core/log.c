@@ -12,6 +12,7 @@
 
 static const char *log_ident = "mxhost";
 static enum log_level log_level = LOG_LEVEL_INFO;
+static long log_pid; /* mxhost never forks after log_init */
 
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
@@ -19,6 +20,7 @@ void log_init(const char *ident, enum log_level level)
 {
 	log_ident = ident;
 	log_level = level;
+	log_pid = (long)getpid();
 }
 
 void log_set_level(enum log_level level)
@@ -46,7 +48,7 @@ void log_vwrite(enum log_level level, int with_errno, const char *fmt, va_list a
 	gmtime_r(&tv.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s[%ld]: %s: ", (long)tv.tv_usec / 1000,
-		     log_ident, (long)getpid(), level_names[level]);
+		     log_ident, log_pid ? log_pid : (long)getpid(), level_names[level]);
 	if (r > 0)
 		n += (size_t)r;
 	if (n < sizeof(line)) {

@@ -12,6 +12,7 @@
  */
 #include "queue/spool.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@
 #define SPOOL_MEM_MAX	 (128 * 1024) /* content kept in memory per message */
 #define SPOOL_MIN_FREE	 (1 << 20)    /* below this, spool_begin says ENOSPC */
 #define SPOOL_MIN_INODES 64	      /* likewise for free inodes */
+#define SPOOL_FREE_MAX	 4096	      /* delivered files kept for reuse */
 
 struct spool_txn {
 	struct workpool_job job;
@@ -44,6 +46,7 @@ struct spool_txn {
 	char id[QFILE_ID_LEN + 1];
 	struct evbuffer *buf; /* content not yet written */
 	int fd;		      /* tmp/ID once content spilled, else -1 */
+	int recycled;	      /* tmp/ID is a file written over (may be longer) */
 	uint64_t size;	      /* content bytes received */
 	uint64_t off;	      /* file bytes written */
 	uint32_t crc;	      /* CRC-32C of those */
@@ -105,10 +108,109 @@ static int frame_content(struct spool_txn *tx, struct evbuffer *out)
 	return 0;
 }
 
+/*
+ * ---- recycling ----
+ *
+ * A delivered message's file is not unlinked but renamed into free/, and a
+ * new message is written over it. On ext4 creating an inode costs more
+ * than everything else a commit does once many files have just been
+ * deleted (the allocator walks past every recently deleted inode; without
+ * a journal it may not reuse them for a while), and overwriting blocks
+ * already allocated spares the block allocator too. A file in free/ holds
+ * nothing that matters; free/ is emptied at start-up, so a file can never
+ * be both there and in queue/ after a crash.
+ */
+
+static void free_name(uint32_t n, char *out)
+{
+	snprintf(out, 16, "F%08" PRIx32, n);
+}
+
+/* Moves a file from free/ to tmp/id; -1 when there is none. */
+static int recycled_take(struct spool *sp, const char *id)
+{
+	char name[16];
+	uint32_t n;
+
+	pthread_mutex_lock(&sp->free_mu);
+	if (sp->nfree == 0) {
+		pthread_mutex_unlock(&sp->free_mu);
+		return -1;
+	}
+	n = sp->free_names[--sp->nfree];
+	pthread_mutex_unlock(&sp->free_mu);
+	free_name(n, name);
+	return renameat(sp->freefd, name, sp->tmpfd, id);
+}
+
+/* Moves queue/id to free/; 0 when done, -1 (errno) when the caller should
+ * unlink it instead. */
+static int recycled_put(struct spool *sp, const char *id)
+{
+	char name[16];
+	uint32_t n;
+
+	pthread_mutex_lock(&sp->free_mu);
+	if (sp->nfree >= SPOOL_FREE_MAX) {
+		pthread_mutex_unlock(&sp->free_mu);
+		errno = ENOSPC;
+		return -1;
+	}
+	n = sp->free_next++;
+	pthread_mutex_unlock(&sp->free_mu);
+	free_name(n, name);
+	if (renameat(sp->queuefd, id, sp->freefd, name) < 0)
+		return -1;
+	pthread_mutex_lock(&sp->free_mu);
+	sp->free_names[sp->nfree++] = n; /* room: nfree only shrinks meanwhile */
+	pthread_mutex_unlock(&sp->free_mu);
+	return 0;
+}
+
+/* Empties free/ (start-up). */
+static int recycled_reset(struct spool *sp)
+{
+	int fd = dup(sp->freefd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && unlinkat(sp->freefd, de->d_name, 0) < 0)
+			log_warn("spool: free/%s", de->d_name);
+	closedir(d);
+	sp->free_names = calloc(SPOOL_FREE_MAX, sizeof(*sp->free_names));
+	return sp->free_names ? 0 : -1;
+}
+
 static int open_tmp(struct spool_txn *tx)
 {
-	tx->fd = openat(tx->sp->tmpfd, tx->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct spool *sp = tx->sp;
+
+	if (recycled_take(sp, tx->id) == 0) {
+		tx->fd = openat(sp->tmpfd, tx->id, O_WRONLY | O_CLOEXEC);
+		if (tx->fd >= 0) {
+			tx->recycled = 1;
+			return 0;
+		}
+		unlinkat(sp->tmpfd, tx->id, 0);
+	}
+	tx->fd = openat(sp->tmpfd, tx->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	return tx->fd < 0 ? -1 : 0;
+}
+
+/* A recycled file may be longer than what was written over it. */
+static int cut_to_written(struct spool_txn *tx)
+{
+	off_t end;
+	if (!tx->recycled)
+		return 0;
+	end = lseek(tx->fd, 0, SEEK_CUR);
+	return end < 0 ? -1 : ftruncate(tx->fd, end);
 }
 
 /* Appends what is buffered to tmp/ID (loop thread, no fsync). */
@@ -183,7 +285,7 @@ static void commit_work(struct workpool_job *job)
 		goto fail_errno;
 	}
 	if ((tx->fd < 0 && open_tmp(tx) < 0) || write_evbuffer(tx->fd, out) < 0 ||
-	    durable_fsync(tx->fd) < 0)
+	    cut_to_written(tx) < 0 || durable_fsync(tx->fd) < 0)
 		goto fail_errno;
 	int fd = tx->fd;
 	tx->fd = -1;
@@ -378,7 +480,8 @@ struct spool *spool_open(const char *dir, struct event_base *base)
 		return NULL;
 	}
 	sp->base = base;
-	sp->rootfd = sp->tmpfd = sp->queuefd = sp->statefd = sp->quarfd = sp->lockfd = -1;
+	sp->rootfd = sp->tmpfd = sp->queuefd = sp->statefd = sp->quarfd = sp->freefd = sp->lockfd =
+	    -1;
 	sp->dir = strdup(dir);
 	if (sp->dir == NULL)
 		goto fail;
@@ -400,8 +503,17 @@ struct spool *spool_open(const char *dir, struct event_base *base)
 	sp->queuefd = durable_opendir(sp->rootfd, "queue", 0700);
 	sp->statefd = durable_opendir(sp->rootfd, "state", 0700);
 	sp->quarfd = durable_opendir(sp->rootfd, "quarantine", 0700);
-	if (sp->tmpfd < 0 || sp->queuefd < 0 || sp->statefd < 0 || sp->quarfd < 0) {
+	sp->freefd = durable_opendir(sp->rootfd, "free", 0700);
+	if (sp->tmpfd < 0 || sp->queuefd < 0 || sp->statefd < 0 || sp->quarfd < 0 ||
+	    sp->freefd < 0) {
 		log_warn("spool: %s: cannot open its folders", dir);
+		goto fail;
+	}
+	if (pthread_mutex_init(&sp->free_mu, NULL) != 0)
+		goto fail;
+	sp->free_mu_ok = 1;
+	if (recycled_reset(sp) < 0) {
+		log_warn("spool: %s/free", dir);
 		goto fail;
 	}
 	if (durable_dir_init(&sp->qdir, sp->queuefd) < 0)
@@ -442,7 +554,11 @@ void spool_close(struct spool *sp)
 		durable_dir_destroy(&sp->qdir);
 	if (sp->sdir_ok)
 		durable_dir_destroy(&sp->sdir);
-	int fds[] = {sp->tmpfd, sp->queuefd, sp->statefd, sp->quarfd, sp->lockfd, sp->rootfd};
+	if (sp->free_mu_ok)
+		pthread_mutex_destroy(&sp->free_mu);
+	free(sp->free_names);
+	int fds[] = {sp->tmpfd,	 sp->queuefd, sp->statefd, sp->quarfd,
+		     sp->freefd, sp->lockfd,  sp->rootfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -516,7 +632,7 @@ int spool_remove(struct spool *sp, const char *id)
 	/* The message first: a crash between the two leaves an orphan state
 	 * file, which recovery removes; the other order would bring the
 	 * message back with every recipient pending. */
-	if (unlinkat(sp->queuefd, id, 0) < 0)
+	if (recycled_put(sp, id) < 0 && unlinkat(sp->queuefd, id, 0) < 0)
 		return -1;
 	if (unlinkat(sp->statefd, id, 0) < 0 && errno != ENOENT)
 		return -1;

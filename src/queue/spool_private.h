@@ -5,6 +5,7 @@
 #ifndef MXHOST_QUEUE_SPOOL_PRIVATE_H
 #define MXHOST_QUEUE_SPOOL_PRIVATE_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -15,7 +16,14 @@
 struct spool {
 	char *dir;
 	struct event_base *base;
-	int rootfd, tmpfd, queuefd, statefd, quarfd, lockfd;
+	int rootfd, tmpfd, queuefd, statefd, quarfd, freefd, lockfd;
+	/* Files of delivered messages, kept in free/ to be written over by
+	 * new ones (see recycling in spool.c). */
+	pthread_mutex_t free_mu;
+	int free_mu_ok;
+	uint32_t *free_names;
+	size_t nfree;
+	uint32_t free_next;
 	struct durable_dir qdir, sdir;
 	int qdir_ok, sdir_ok;
 	struct workpool *pool;

@@ -84,6 +84,18 @@ static void test_crc32c(void **state)
 {
 	assert_int_equal(crc32c(0, "123456789", 9), 0xE3069283);
 	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xE3069283);
+	assert_int_equal(crc32c_portable(0, "123456789", 9), 0xE3069283);
+	/* The CPU's instruction and the tables agree at every length and
+	 * alignment. */
+	{
+		uint8_t data[300];
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)(i * 7 + 3);
+		for (size_t off = 0; off < 9; off++)
+			for (size_t len = 0; len + off <= sizeof(data); len += 13)
+				assert_int_equal(crc32c(5, data + off, len),
+						 crc32c_portable(5, data + off, len));
+	}
 	assert_int_equal(crc32c(0, "", 0), 0);
 	/* The slicing path over a long buffer equals the byte-wise one. */
 	uint8_t buf[1000];
