@@ -38,7 +38,8 @@
 #define SPOOL_MEM_MAX	 (128 * 1024) /* content kept in memory per message */
 #define SPOOL_MIN_FREE	 (1 << 20)    /* below this, spool_begin says ENOSPC */
 #define SPOOL_MIN_INODES 64	      /* likewise for free inodes */
-#define SPOOL_FREE_MAX	 4096	      /* delivered files kept for reuse */
+#define SPOOL_FREE_MAX	 1024	      /* delivered files kept for reuse ... */
+#define SPOOL_FREE_SIZE	 (128 * 1024) /* ... when no larger than this */
 
 struct spool_txn {
 	struct workpool_job job;
@@ -118,7 +119,9 @@ static int frame_content(struct spool_txn *tx, struct evbuffer *out)
  * a journal it may not reuse them for a while), and overwriting blocks
  * already allocated spares the block allocator too. A file in free/ holds
  * nothing that matters; free/ is emptied at start-up, so a file can never
- * be both there and in queue/ after a crash.
+ * be both there and in queue/ after a crash. The pool is small (at most
+ * SPOOL_FREE_MAX files of SPOOL_FREE_SIZE) and given back when the disk
+ * runs short.
  */
 
 static void free_name(uint32_t n, char *out)
@@ -150,6 +153,13 @@ static int recycled_put(struct spool *sp, const char *id)
 	char name[16];
 	uint32_t n;
 
+	struct stat st;
+
+	if (__atomic_load_n(&sp->space_low, __ATOMIC_RELAXED) ||
+	    fstatat(sp->queuefd, id, &st, 0) < 0 || st.st_size > SPOOL_FREE_SIZE) {
+		errno = ENOSPC;
+		return -1;
+	}
 	pthread_mutex_lock(&sp->free_mu);
 	if (sp->nfree >= SPOOL_FREE_MAX) {
 		pthread_mutex_unlock(&sp->free_mu);
@@ -165,6 +175,19 @@ static int recycled_put(struct spool *sp, const char *id)
 	sp->free_names[sp->nfree++] = n; /* room: nfree only shrinks meanwhile */
 	pthread_mutex_unlock(&sp->free_mu);
 	return 0;
+}
+
+/* Gives the pool's space back (the disk runs short). */
+static void recycled_release(struct spool *sp)
+{
+	char name[16];
+
+	pthread_mutex_lock(&sp->free_mu);
+	while (sp->nfree > 0) {
+		free_name(sp->free_names[--sp->nfree], name);
+		unlinkat(sp->freefd, name, 0);
+	}
+	pthread_mutex_unlock(&sp->free_mu);
 }
 
 /* Empties free/ (start-up). */
@@ -329,8 +352,10 @@ static void commit_done(struct workpool_job *job)
 
 	if (err) {
 		sp->failed++;
-		if (err == ENOSPC)
+		if (err == ENOSPC) {
 			sp->enospc_at = time(NULL);
+			recycled_release(sp);
+		}
 		errno = err;
 		log_warn("spool: %s: commit failed", tx->id);
 	} else {
@@ -378,9 +403,12 @@ static int space_ok(struct spool *sp)
 	if (sp->space_low || sp->enospc_at || now != sp->space_checked) {
 		sp->space_checked = now;
 		if (fstatvfs(sp->queuefd, &vfs) == 0) {
-			sp->space_low = (uint64_t)vfs.f_bavail * vfs.f_frsize < SPOOL_MIN_FREE ||
-					(vfs.f_files > 0 && vfs.f_favail < SPOOL_MIN_INODES);
-			if (!sp->space_low)
+			int low = (uint64_t)vfs.f_bavail * vfs.f_frsize < SPOOL_MIN_FREE ||
+				  (vfs.f_files > 0 && vfs.f_favail < SPOOL_MIN_INODES);
+			__atomic_store_n(&sp->space_low, low, __ATOMIC_RELAXED);
+			if (low)
+				recycled_release(sp);
+			else
 				sp->enospc_at = 0;
 		}
 	}

@@ -167,6 +167,48 @@ static void test_commit(void **state)
 	free(msg);
 }
 
+/* A delivered message's file goes to free/ and the next message is
+ * written over it: shorter content must leave nothing of the longer one
+ * (the file is cut to length), and start-up empties free/. */
+static void test_recycle(void **state)
+{
+	struct fixture *f = *state;
+	char id1[32], id2[32], *big = pattern(200000), *small = pattern(300);
+	struct envelope env;
+	size_t len;
+
+	f->sp = spool_open(f->dir, f->base);
+	assert_non_null(f->sp);
+	commit_one(f, big, 60000, 4096, id1);
+	assert_int_equal(spool_remove(f->sp, id1), 0);
+	assert_int_equal(count_files(f->dir, "queue"), 0);
+	assert_int_equal(count_files(f->dir, "free"), 1);
+
+	commit_one(f, small, 300, 300, id2);
+	assert_int_equal(f->errs, 0);
+	assert_int_equal(count_files(f->dir, "free"), 0);
+	uint8_t *data = load(f, id2, &env, &len);
+	assert_int_equal(len, 300);
+	assert_memory_equal(data, small, 300);
+	envelope_free(&env);
+	free(data);
+
+	/* A file too large for the pool is unlinked, not kept. */
+	commit_one(f, big, 200000, 65536, id1);
+	assert_int_equal(spool_remove(f->sp, id1), 0);
+	assert_int_equal(count_files(f->dir, "free"), 0);
+
+	/* Start-up empties free/. */
+	assert_int_equal(spool_remove(f->sp, id2), 0);
+	assert_int_equal(count_files(f->dir, "free"), 1);
+	spool_close(f->sp);
+	f->sp = spool_open(f->dir, f->base);
+	assert_non_null(f->sp);
+	assert_int_equal(count_files(f->dir, "free"), 0);
+	free(big);
+	free(small);
+}
+
 /* Past 128 KB the content spills to tmp/ID while it arrives. */
 static void test_commit_large(void **state)
 {
@@ -497,6 +539,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_large, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_small_writes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
