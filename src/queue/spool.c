@@ -118,8 +118,7 @@ static int frame_content(struct spool_txn *tx, struct evbuffer *out)
  * deleted (the allocator walks past every recently deleted inode; without
  * a journal it may not reuse them for a while), and overwriting blocks
  * already allocated spares the block allocator too. A file in free/ holds
- * nothing that matters; free/ is emptied at start-up, so a file can never
- * be both there and in queue/ after a crash. The pool is small (at most
+ * nothing that matters; recovery empties free/ at start-up. The pool is small (at most
  * SPOOL_FREE_MAX files of SPOOL_FREE_SIZE) and given back when the disk
  * runs short.
  */
@@ -188,26 +187,6 @@ static void recycled_release(struct spool *sp)
 		unlinkat(sp->freefd, name, 0);
 	}
 	pthread_mutex_unlock(&sp->free_mu);
-}
-
-/* Empties free/ (start-up). */
-static int recycled_reset(struct spool *sp)
-{
-	int fd = dup(sp->freefd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *de;
-
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && unlinkat(sp->freefd, de->d_name, 0) < 0)
-			log_warn("spool: free/%s", de->d_name);
-	closedir(d);
-	sp->free_names = calloc(SPOOL_FREE_MAX, sizeof(*sp->free_names));
-	return sp->free_names ? 0 : -1;
 }
 
 static int open_tmp(struct spool_txn *tx)
@@ -540,10 +519,9 @@ struct spool *spool_open(const char *dir, struct event_base *base)
 	if (pthread_mutex_init(&sp->free_mu, NULL) != 0)
 		goto fail;
 	sp->free_mu_ok = 1;
-	if (recycled_reset(sp) < 0) {
-		log_warn("spool: %s/free", dir);
+	sp->free_names = calloc(SPOOL_FREE_MAX, sizeof(*sp->free_names));
+	if (sp->free_names == NULL)
 		goto fail;
-	}
 	if (durable_dir_init(&sp->qdir, sp->queuefd) < 0)
 		goto fail;
 	sp->qdir_ok = 1;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -98,19 +99,92 @@ static int each_entry(int dirfd, void (*fn)(struct spool *, const char *, void *
 
 struct recovery {
 	size_t removed, quarantined, orphans, cap;
+	ino_t *held; /* inodes that queue/ and state/ name, sorted */
+	size_t nheld, held_cap;
 };
+
+static int cmp_ino(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Collects the inode numbers queue/ and state/ hold (from readdir, no
+ * stat). */
+static int collect_held(int dirfd, struct recovery *rc)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (rc->nheld == rc->held_cap) {
+			size_t ncap = rc->held_cap ? rc->held_cap * 2 : 256;
+			ino_t *g = realloc(rc->held, ncap * sizeof(*g));
+			if (g == NULL) {
+				closedir(d);
+				return -1;
+			}
+			rc->held = g;
+			rc->held_cap = ncap;
+		}
+		rc->held[rc->nheld++] = de->d_ino;
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Unlinks a leftover of tmp/ or free/ — unless queue/ or state/ names the
+ * same inode. A rename is atomic on a journaled file system; without a
+ * journal a crash can leave the old name beside the new one on one inode
+ * whose link count is 1, and unlinking the old name would free a queued
+ * message's file. Such a name is left alone, with a warning.
+ */
+static void remove_leftover(int dirfd, const char *dirname, const char *name, struct recovery *rc,
+			    const char *why)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    bsearch(&st.st_ino, rc->held, rc->nheld, sizeof(ino_t), cmp_ino) != NULL) {
+		log_warnx(
+		    "spool: %s/%s is the same file as a queued one (a rename the file "
+		    "system did not finish before a crash): left alone; check the file system",
+		    dirname, name);
+		return;
+	}
+	if (unlinkat(dirfd, name, 0) == 0) {
+		if (why)
+			log_info("spool: removed %s/%s (%s)", dirname, name, why);
+		rc->removed++;
+	} else {
+		log_warn("spool: cannot remove %s/%s", dirname, name);
+	}
+}
 
 static void recover_tmp(struct spool *sp, const char *name, void *arg)
 {
-	struct recovery *rc = arg;
-
 	/* Never acknowledged: the client got no 250 and sends it again. */
-	if (unlinkat(sp->tmpfd, name, 0) == 0) {
-		log_info("spool: removed unfinished tmp/%s (never acknowledged)", name);
-		rc->removed++;
-	} else {
-		log_warn("spool: cannot remove tmp/%s", name);
-	}
+	remove_leftover(sp->tmpfd, "tmp", name, arg, "unfinished, never acknowledged");
+}
+
+static void recover_free(struct spool *sp, const char *name, void *arg)
+{
+	struct recovery *rc = arg;
+	size_t removed = rc->removed;
+
+	/* A recycled file: nothing in it matters (docs/QUEUE.md). */
+	remove_leftover(sp->freefd, "free", name, rc, NULL);
+	rc->removed = removed;
 }
 
 static void note_id(struct spool *sp, const char *id)
@@ -227,8 +301,19 @@ int spool_recover(struct spool *sp)
 {
 	struct recovery rc = {0};
 
+	if (collect_held(sp->queuefd, &rc) < 0 || collect_held(sp->statefd, &rc) < 0) {
+		free(rc.held);
+		return -1;
+	}
+	if (rc.nheld)
+		qsort(rc.held, rc.nheld, sizeof(ino_t), cmp_ino);
 	if (each_entry(sp->tmpfd, recover_tmp, sp, &rc) < 0 ||
-	    each_entry(sp->queuefd, recover_queue, sp, &rc) < 0)
+	    each_entry(sp->freefd, recover_free, sp, &rc) < 0) {
+		free(rc.held);
+		return -1;
+	}
+	free(rc.held);
+	if (each_entry(sp->queuefd, recover_queue, sp, &rc) < 0)
 		return -1;
 	if (sp->nrecovered)
 		qsort(sp->recovered, sp->nrecovered, sizeof(*sp->recovered), cmp_env);
