@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/region.h"
 #include "core/strutil.h"
 
 /* What the lookup reads comes first, the key last, so that a probe
@@ -43,12 +44,6 @@ struct bset {
 	const struct zone_rdata **rd;
 };
 
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	_Alignas(16) uint8_t data[];
-};
-
 struct slot {
 	uint32_t hash;
 	struct zone_node *node; /* NULL: an empty slot */
@@ -63,31 +58,16 @@ struct zone {
 	struct zone_node **nodes; /* in the region; this array for zone_node_at */
 	size_t nnodes, capnodes;
 	struct slot *table;
-	uint32_t mask; /* table size - 1 */
-	struct chunk *chunks;
+	uint32_t mask;	   /* table size - 1 */
+	struct region mem; /* nodes, names, data: freed together */
 	const struct zone_node *apex;
 	uint32_t serial;
 	size_t records;
 };
 
-/* ---- region ---- */
-
 static void *zalloc(struct zone *z, size_t n)
 {
-	struct chunk *c = z->chunks;
-	n = (n + 7) & ~(size_t)7;
-	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > 65536 ? n : 1 << 20;
-		c = malloc(sizeof(*c) + size);
-		if (c == NULL)
-			return NULL;
-		c->next = z->chunks;
-		c->used = 0;
-		c->size = size;
-		z->chunks = c;
-	}
-	c->used += n;
-	return c->data + c->used - n;
+	return region_alloc(&z->mem, n);
 }
 
 /* ---- names ---- */
@@ -592,6 +572,7 @@ static struct zone *zone_new(const uint8_t *origin)
 	size_t len;
 	if (z == NULL)
 		return NULL;
+	z->mem.chunk_size = 1 << 20; /* zones are big: few, large chunks */
 	dname_copy(z->origin, origin);
 	z->origin_labels = (uint8_t)name_prepare(origin, z->origin_key, off, &len);
 	z->origin_len = (uint8_t)len;
@@ -695,11 +676,7 @@ void zone_free(struct zone *z)
 	if (z == NULL)
 		return;
 	free_build(z);
-	while (z->chunks) {
-		struct chunk *c = z->chunks;
-		z->chunks = c->next;
-		free(c);
-	}
+	region_free(&z->mem);
 	free(z->nodes);
 	free(z->table);
 	free(z);

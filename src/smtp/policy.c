@@ -1,6 +1,6 @@
 /* policy: see policy.h. One open-addressing hash table holds every key:
  * domains ("example.test"), addresses ("user@example.test") and catch-alls
- * ("@example.test"); strings live in an arena freed with the policy. */
+ * ("@example.test"); strings live in a region freed with the policy. */
 #include "smtp/policy.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/region.h"
 #include "core/strutil.h"
 
 enum ekind {
@@ -35,50 +36,15 @@ struct entry {
 	int state; /* 0 not expanded, 1 expanding, 2 done */
 };
 
-struct block {
-	struct block *next;
-	size_t used, cap;
-	_Alignas(16) char data[];
-};
-
 struct policy {
 	struct entry **slots;
 	size_t cap, count;
-	struct block *mem;
+	struct region mem; /* entries and strings: freed together */
 	char *hostname;
 	struct policy_stats st;
 	struct entry **aliases; /* while loading, for expansion */
 	size_t naliases, caliases;
 };
-
-/* ---- memory ---- */
-
-static void *arena_alloc(struct policy *p, size_t n)
-{
-	struct block *b = p->mem;
-	n = (n + 15) & ~(size_t)15;
-	if (b == NULL || b->cap - b->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
-		b = malloc(sizeof(*b) + cap);
-		if (b == NULL)
-			return NULL;
-		b->next = p->mem;
-		b->used = 0;
-		b->cap = cap;
-		p->mem = b;
-	}
-	b->used += n;
-	return b->data + b->used - n;
-}
-
-static char *arena_strdup(struct policy *p, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = arena_alloc(p, n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
 
 /* ---- hash table ---- */
 
@@ -134,11 +100,11 @@ static struct entry *insert(struct policy *p, const char *key, enum ekind kind, 
 
 	if ((p->count + 1) * 2 > p->cap && grow(p) < 0)
 		return NULL;
-	e = arena_alloc(p, sizeof(*e));
+	e = region_alloc(&p->mem, sizeof(*e));
 	if (e == NULL)
 		return NULL;
 	memset(e, 0, sizeof(*e));
-	e->key = arena_strdup(p, key);
+	e->key = region_strdup(&p->mem, key);
 	if (e->key == NULL)
 		return NULL;
 	e->hash = hash_str(key);
@@ -424,7 +390,7 @@ static int on_target(struct reader *r, char *item, void *arg)
 		ac->targets = g;
 		ac->cap = cap;
 	}
-	ac->targets[ac->n] = arena_strdup(r->p, a.addr);
+	ac->targets[ac->n] = region_strdup(&r->p->mem, a.addr);
 	if (ac->targets[ac->n] == NULL)
 		return fail(r, "out of memory");
 	ac->n++;
@@ -445,7 +411,7 @@ static int add_alias(struct reader *r, const char *key, char *values)
 		return fail(r, "no targets after '%s:'", key);
 	e = insert(p, key, E_ALIAS, r->line);
 	if (e)
-		e->targets = arena_alloc(p, ac.n * sizeof(char *));
+		e->targets = region_alloc(&p->mem, ac.n * sizeof(char *));
 	if (e == NULL || e->targets == NULL) {
 		free(ac.targets);
 		return fail(r, "out of memory");
@@ -520,7 +486,7 @@ static int on_mailbox(struct reader *r, char *text)
 		return fail(r, "%s is defined twice (line %d)", key, e->line);
 	e = insert(p, key, E_MAILBOX, r->line);
 	if (e)
-		e->rcpts = arena_alloc(p, sizeof(*e->rcpts));
+		e->rcpts = region_alloc(&p->mem, sizeof(*e->rcpts));
 	if (e == NULL || e->rcpts == NULL)
 		return fail(r, "out of memory");
 	e->rcpts[0] = (struct policy_rcpt){e->key, RCPT_LOCAL};
@@ -596,7 +562,7 @@ static int expand(struct reader *r, struct entry *e, int depth)
 			fail(r, "out of memory");
 	}
 	if (rc == 0) {
-		e->rcpts = arena_alloc(p, rv.n * sizeof(*rv.v));
+		e->rcpts = region_alloc(&p->mem, rv.n * sizeof(*rv.v));
 		if (e->rcpts == NULL) {
 			rc = fail(r, "out of memory");
 		} else {
@@ -615,11 +581,7 @@ void policy_free(struct policy *p)
 {
 	if (p == NULL)
 		return;
-	while (p->mem) {
-		struct block *b = p->mem;
-		p->mem = b->next;
-		free(b);
-	}
+	region_free(&p->mem);
 	free(p->slots);
 	free(p->aliases);
 	free(p->hostname);

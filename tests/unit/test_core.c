@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/netaddr.h"
+#include "core/region.h"
 #include "core/strutil.h"
 
 static void test_duration(void **state)
@@ -153,12 +154,32 @@ static void test_config(void **state)
 	unlink(path);
 }
 
+static void test_region(void **state)
+{
+	struct region r = {NULL, 256};
+	char *a = region_alloc(&r, 10), *b = region_alloc(&r, 1000), *c;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal((uintptr_t)a % 16, 0);
+	assert_int_equal((uintptr_t)b % 16, 0);
+	memset(a, 'a', 10);
+	memset(b, 'b', 1000); /* larger than a chunk: a chunk of its own */
+	c = region_strdup(&r, "hello");
+	assert_string_equal(c, "hello");
+	assert_int_equal(a[9], 'a');
+	assert_null(region_alloc(&r, SIZE_MAX));
+	region_free(&r);
+	assert_null(r.chunks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_duration),   cmocka_unit_test(test_size),
 	    cmocka_unit_test(test_netaddr),    cmocka_unit_test(test_cidr),
 	    cmocka_unit_test(test_buf_bounds), cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_region),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
