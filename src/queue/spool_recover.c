@@ -154,7 +154,7 @@ static void remove_leftover(int dirfd, const char *dirname, const char *name, st
 {
 	struct stat st;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && rc->nheld &&
 	    bsearch(&st.st_ino, rc->held, rc->nheld, sizeof(ino_t), cmp_ino) != NULL) {
 		log_warnx(
 		    "spool: %s/%s is the same file as a queued one (a rename the file "
