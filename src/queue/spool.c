@@ -38,8 +38,9 @@
 #define SPOOL_MEM_MAX	 (128 * 1024) /* content kept in memory per message */
 #define SPOOL_MIN_FREE	 (1 << 20)    /* below this, spool_begin says ENOSPC */
 #define SPOOL_MIN_INODES 64	      /* likewise for free inodes */
-#define SPOOL_FREE_MAX	 1024	      /* delivered files kept for reuse ... */
-#define SPOOL_FREE_SIZE	 (128 * 1024) /* ... when no larger than this */
+#define SPOOL_FREE_MAX	 16384	      /* delivered files kept for reuse, */
+#define SPOOL_FREE_BYTES (64u << 20)  /* their bytes in all, */
+#define SPOOL_FREE_SIZE	 (128 * 1024) /* and the largest one kept */
 
 struct spool_txn {
 	struct workpool_job job;
@@ -117,10 +118,11 @@ static int frame_content(struct spool_txn *tx, struct evbuffer *out)
  * than everything else a commit does once many files have just been
  * deleted (the allocator walks past every recently deleted inode; without
  * a journal it may not reuse them for a while), and overwriting blocks
- * already allocated spares the block allocator too. A file in free/ holds
- * nothing that matters; recovery empties free/ at start-up. The pool is small (at most
- * SPOOL_FREE_MAX files of SPOOL_FREE_SIZE) and given back when the disk
- * runs short.
+ * already allocated spares the block allocator too. So the pool must be
+ * deep enough that a burst of deliveries does not spill into unlinks: up
+ * to SPOOL_FREE_MAX files and SPOOL_FREE_BYTES in all, none larger than
+ * SPOOL_FREE_SIZE, and all of it given back when the disk runs short. A
+ * file in free/ holds nothing that matters; recovery empties free/.
  */
 
 static void free_name(uint32_t n, char *out)
@@ -131,49 +133,60 @@ static void free_name(uint32_t n, char *out)
 /* Moves a file from free/ to tmp/id; -1 when there is none. */
 static int recycled_take(struct spool *sp, const char *id)
 {
+	struct spool_free f;
 	char name[16];
-	uint32_t n;
 
 	pthread_mutex_lock(&sp->free_mu);
 	if (sp->nfree == 0) {
 		pthread_mutex_unlock(&sp->free_mu);
 		return -1;
 	}
-	n = sp->free_names[--sp->nfree];
+	f = sp->free[--sp->nfree];
+	sp->free_bytes -= f.size;
 	pthread_mutex_unlock(&sp->free_mu);
-	free_name(n, name);
+	free_name(f.name, name);
 	return renameat(sp->freefd, name, sp->tmpfd, id);
 }
 
 /* Moves queue/id to free/; 0 when done, -1 (errno) when the caller should
- * unlink it instead. */
+ * unlink it instead. A place is reserved before the rename, so that puts
+ * running at once never overfill the pool. */
 static int recycled_put(struct spool *sp, const char *id)
 {
-	char name[16];
-	uint32_t n;
-
+	struct spool_free f;
 	struct stat st;
+	char name[16];
+	int rc;
 
 	if (__atomic_load_n(&sp->space_low, __ATOMIC_RELAXED) ||
 	    fstatat(sp->queuefd, id, &st, 0) < 0 || st.st_size > SPOOL_FREE_SIZE) {
 		errno = ENOSPC;
 		return -1;
 	}
+	f.size = (uint32_t)st.st_size;
 	pthread_mutex_lock(&sp->free_mu);
-	if (sp->nfree >= SPOOL_FREE_MAX) {
+	if (sp->nfree + sp->free_reserved >= SPOOL_FREE_MAX ||
+	    sp->free_bytes + f.size > SPOOL_FREE_BYTES) {
 		pthread_mutex_unlock(&sp->free_mu);
 		errno = ENOSPC;
 		return -1;
 	}
-	n = sp->free_next++;
+	sp->free_reserved++;
+	sp->free_bytes += f.size;
+	f.name = sp->free_next++;
 	pthread_mutex_unlock(&sp->free_mu);
-	free_name(n, name);
-	if (renameat(sp->queuefd, id, sp->freefd, name) < 0)
-		return -1;
+
+	free_name(f.name, name);
+	rc = renameat(sp->queuefd, id, sp->freefd, name);
+
 	pthread_mutex_lock(&sp->free_mu);
-	sp->free_names[sp->nfree++] = n; /* room: nfree only shrinks meanwhile */
+	sp->free_reserved--;
+	if (rc == 0)
+		sp->free[sp->nfree++] = f;
+	else
+		sp->free_bytes -= f.size;
 	pthread_mutex_unlock(&sp->free_mu);
-	return 0;
+	return rc;
 }
 
 /* Gives the pool's space back (the disk runs short). */
@@ -183,7 +196,9 @@ static void recycled_release(struct spool *sp)
 
 	pthread_mutex_lock(&sp->free_mu);
 	while (sp->nfree > 0) {
-		free_name(sp->free_names[--sp->nfree], name);
+		struct spool_free f = sp->free[--sp->nfree];
+		sp->free_bytes -= f.size;
+		free_name(f.name, name);
 		unlinkat(sp->freefd, name, 0);
 	}
 	pthread_mutex_unlock(&sp->free_mu);
@@ -519,8 +534,8 @@ struct spool *spool_open(const char *dir, struct event_base *base)
 	if (pthread_mutex_init(&sp->free_mu, NULL) != 0)
 		goto fail;
 	sp->free_mu_ok = 1;
-	sp->free_names = calloc(SPOOL_FREE_MAX, sizeof(*sp->free_names));
-	if (sp->free_names == NULL)
+	sp->free = calloc(SPOOL_FREE_MAX, sizeof(*sp->free));
+	if (sp->free == NULL)
 		goto fail;
 	if (durable_dir_init(&sp->qdir, sp->queuefd) < 0)
 		goto fail;
@@ -562,7 +577,7 @@ void spool_close(struct spool *sp)
 		durable_dir_destroy(&sp->sdir);
 	if (sp->free_mu_ok)
 		pthread_mutex_destroy(&sp->free_mu);
-	free(sp->free_names);
+	free(sp->free);
 	int fds[] = {sp->tmpfd,	 sp->queuefd, sp->statefd, sp->quarfd,
 		     sp->freefd, sp->lockfd,  sp->rootfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)

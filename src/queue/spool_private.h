@@ -21,8 +21,12 @@ struct spool {
 	 * new ones (see recycling in spool.c). */
 	pthread_mutex_t free_mu;
 	int free_mu_ok;
-	uint32_t *free_names;
-	size_t nfree;
+	struct spool_free {
+		uint32_t name; /* free/F<name in hex> */
+		uint32_t size;
+	} * free;
+	size_t nfree, free_reserved;
+	uint64_t free_bytes; /* of the files in free/, and of those being put */
 	uint32_t free_next;
 	struct durable_dir qdir, sdir;
 	int qdir_ok, sdir_ok;
