@@ -166,6 +166,8 @@ int dname_from_text(uint8_t *out, const char *text, size_t len, const uint8_t *o
 {
 	size_t o = 0, i = 0;
 
+	if (len == 0)
+		return -1;
 	if (len == 1 && text[0] == '@')
 		return origin ? (int)dname_copy(out, origin) : -1;
 	if (len == 1 && text[0] == '.') {
@@ -266,7 +268,9 @@ int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out)
 			if (p + 1 >= msglen)
 				return -1;
 			target = (size_t)(n & 0x3f) << 8 | msg[p + 1];
-			/* Strictly backwards: no loop can exist. */
+			/* Only backwards: every jump goes to a smaller offset,
+			 * so the walk ends (a name may still repeat itself,
+			 * and then it ends by outgrowing DNAME_MAX). */
 			if (target >= p)
 				return -1;
 			if (!jumped)

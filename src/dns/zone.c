@@ -372,7 +372,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 	labels = name_prepare(rr->owner, key, off, &len);
 	/* Names for messages, made only when one is needed. */
 #define NAMES() rr_names(rr, on, sizeof(on), tn, sizeof(tn))
-	if (labels < z->origin_labels ||
+	if (labels < z->origin_labels || len - off[labels - z->origin_labels] != z->origin_len ||
 	    memcmp(key + off[labels - z->origin_labels], z->origin_key, z->origin_len) != 0) {
 		char zn[DNAME_TEXT_MAX];
 		NAMES();

@@ -35,12 +35,12 @@ static int lex_fail(struct zonelex *lx, unsigned line, const char *msg)
 
 static int push(struct zonelex *lx, const char *s, size_t len, int quoted)
 {
+	if (lx->ntok >= ZONELEX_MAX_WORDS)
+		return lex_fail(lx, lx->line, "too many words in one record");
 	if (lx->ntok == lx->cap) {
 		size_t cap = lx->cap ? lx->cap * 2 : 32;
 		struct rdata_token *t;
 		unsigned *l;
-		if (lx->cap >= ZONELEX_MAX_WORDS)
-			return lex_fail(lx, lx->line, "too many words in one record");
 		t = realloc(lx->tok, cap * sizeof(*t));
 		if (t == NULL)
 			return lex_fail(lx, lx->line, "out of memory");

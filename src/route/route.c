@@ -273,8 +273,12 @@ static void conclude(struct route_query *rq)
 		if (lk->naddrs == 0)
 			continue;
 		grown = realloc(mx->addrs, (mx->naddrs + lk->naddrs) * sizeof(*grown));
-		if (grown == NULL)
-			continue; /* as if that family had nothing */
+		if (grown == NULL) {
+			/* Out of memory is temporary: never a reason to bounce. */
+			lk->status = RESOLVER_TEMPFAIL;
+			snprintf(lk->reason, sizeof(lk->reason), "out of memory");
+			continue;
+		}
 		memcpy(grown + mx->naddrs, lk->addrs, lk->naddrs * sizeof(*grown));
 		mx->addrs = grown;
 		mx->naddrs += lk->naddrs;
@@ -414,7 +418,11 @@ static void on_addr(void *arg, const struct resolver_result *res)
 	}
 	snprintf(lk->reason, sizeof(lk->reason), "%s", res->reason ? res->reason : "");
 	if (res->status == RESOLVER_ANSWER && res->nrrs > 0 &&
-	    (lk->addrs = calloc(res->nrrs, sizeof(*lk->addrs))) != NULL) {
+	    (lk->addrs = calloc(res->nrrs, sizeof(*lk->addrs))) == NULL) {
+		/* Out of memory is temporary: never a reason to bounce. */
+		lk->status = RESOLVER_TEMPFAIL;
+		snprintf(lk->reason, sizeof(lk->reason), "out of memory");
+	} else if (res->status == RESOLVER_ANSWER && res->nrrs > 0) {
 		for (size_t i = 0; i < res->nrrs; i++) {
 			const struct dns_rr *rr = res->rrs[i];
 			struct netaddr *a = &lk->addrs[lk->naddrs];

@@ -42,6 +42,8 @@ static void test_name_text(void **state)
 	assert_true(from(n, "\\065\\032x.", NULL) > 0);
 	assert_string_equal(text(n), "A\\032x.");
 	assert_int_equal(from(n, "a..b", NULL), -1);
+	assert_int_equal(from(n, "", NULL), -1);
+	assert_int_equal(from(n, "", "example.test."), -1);
 	assert_int_equal(from(n, ".a", NULL), -1);
 	assert_int_equal(from(n, "a\\25", NULL), -1);
 	assert_int_equal(from(n, "a\\256", NULL), -1);

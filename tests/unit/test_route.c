@@ -5,6 +5,8 @@
  */
 #include "unit.h"
 
+#include <unistd.h>
+
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -653,16 +655,30 @@ static void never(void *arg, struct route *r)
 	fail_msg("callback of a cancelled route");
 }
 
+static void count_route(void *arg, struct route *r)
+{
+	(*(int *)arg)++;
+	route_free(r);
+}
+
 static void test_cancel(void **state)
 {
 	struct canswer e[] = {{"example.test.", DNS_T_MX, .mode = C_SILENT}};
 	struct fixture *f = setup(e, 1);
 	struct route_opts o = {0};
+	int control = 0;
+	struct route_query *c = route_lookup(f->res, "example.test", &o, count_route, &control);
 	struct route_query *q = route_lookup(f->res, "example.test", &o, never, NULL);
 
+	assert_non_null(c);
 	assert_non_null(q);
 	route_cancel(q);
-	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	/* Past the timeout: the control route ends (temporary failure), so
+	 * the cancelled one would have been called by now too. */
+	usleep(60000);
+	for (int i = 0; i < 3; i++)
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+	assert_int_equal(control, 1);
 	teardown(f);
 }
 

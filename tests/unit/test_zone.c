@@ -91,6 +91,25 @@ static void test_checks(void **state)
 	load_err(HEAD "@ SOA ns1 hm 2 2 3 4 5\n", 5, "more than one SOA record");
 	load_err(HEAD "x.other.test. A 192.0.2.1\n", 5, "outside the zone");
 	load_err(HEAD "test. A 192.0.2.1\n", 5, "outside the zone");
+	{
+		/* A long owner whose last labels are shorter than a long origin:
+		 * the suffix compare must check lengths before bytes (found in
+		 * review; ASan reported a read past the key). */
+		char origin[256], zone[1024], a[64], b[51], c[64];
+		struct zonefile_error err;
+		struct zone *z;
+		memset(a, 'a', 63);
+		a[63] = '\0';
+		memset(b, 'b', 50);
+		b[50] = '\0';
+		memset(c, 'c', 63);
+		c[63] = '\0';
+		snprintf(origin, sizeof(origin), "%s.%s.%s.test.", a, a, b);
+		snprintf(zone, sizeof(zone), HEAD "%s.%s.%s.x.y.z.w. A 192.0.2.1\n", c, c, c);
+		z = load_as(zone, origin, &err);
+		assert_null(z);
+		assert_non_null(strstr(err.msg, "outside the zone"));
+	}
 	load_err(HEAD "www CNAME ns1\nwww A 192.0.2.2\n", 6, "CNAME and other data at www");
 	load_err(HEAD "www A 192.0.2.2\nwww CNAME ns1\n", 6, "CNAME and other data at www");
 	load_err(HEAD "www CNAME ns1\nwww CNAME ns2\n", 6, "more than one CNAME record at www");
