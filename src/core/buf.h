@@ -63,6 +63,17 @@ static inline int rbuf_u32(struct rbuf *r, uint32_t *v)
 	return 0;
 }
 
+static inline int rbuf_u64(struct rbuf *r, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (rbuf_left(r) < 8)
+		return -1;
+	rbuf_u32(r, &hi);
+	rbuf_u32(r, &lo);
+	*v = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
 static inline int rbuf_bytes(struct rbuf *r, void *out, size_t n)
 {
 	if (rbuf_left(r) < n)
@@ -122,6 +133,15 @@ static inline int wbuf_u32(struct wbuf *w, uint32_t v)
 	w->data[w->len++] = (uint8_t)(v >> 16);
 	w->data[w->len++] = (uint8_t)(v >> 8);
 	w->data[w->len++] = (uint8_t)v;
+	return 0;
+}
+
+static inline int wbuf_u64(struct wbuf *w, uint64_t v)
+{
+	if (!wbuf_room(w, 8))
+		return -1;
+	wbuf_u32(w, (uint32_t)(v >> 32));
+	wbuf_u32(w, (uint32_t)v);
 	return 0;
 }
 

@@ -109,60 +109,93 @@ int durable_dir_init(struct durable_dir *d, int fd)
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = fd;
-	if (pthread_mutex_init(&d->mu, NULL) != 0)
-		return -1;
-	if (pthread_cond_init(&d->cv, NULL) != 0) {
-		pthread_mutex_destroy(&d->mu);
-		return -1;
-	}
-	return 0;
+	d->sync = durable_fsync;
+	return pthread_mutex_init(&d->mu, NULL) == 0 ? 0 : -1;
 }
 
 void durable_dir_destroy(struct durable_dir *d)
 {
-	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->mu);
 }
 
+/* A caller waiting for the first fsync that starts after its rename. */
+struct durable_waiter {
+	uint64_t seq; /* its rename's number */
+	int done, err;
+	pthread_cond_t cv;
+	struct durable_waiter *next;
+};
+
 int durable_dir_sync(struct durable_dir *d)
 {
-	uint64_t mine;
-	int err = 0;
+	struct durable_waiter me = {0};
+	int rc;
 
+	if ((rc = pthread_cond_init(&me.cv, NULL)) != 0) {
+		errno = rc;
+		return -1;
+	}
 	pthread_mutex_lock(&d->mu);
 	/* The caller's rename is complete, so a sync that starts from here
-	 * on covers it: number it, and wait for a sync whose start saw it. */
-	mine = ++d->announced;
-	for (;;) {
-		if (d->failed >= mine) {
-			err = d->failed_errno;
-			break;
-		}
-		if (d->synced >= mine)
-			break;
+	 * on covers it: number it, and wait for the first sync whose start
+	 * saw it. That sync hands this caller its result, whatever syncs
+	 * run before the caller gets the mutex back. */
+	me.seq = ++d->announced;
+	me.next = d->waiting;
+	d->waiting = &me;
+	while (!me.done) {
 		if (d->syncing) {
-			pthread_cond_wait(&d->cv, &d->mu);
+			pthread_cond_wait(&me.cv, &d->mu);
 			continue;
 		}
 		uint64_t upto = d->announced;
 		d->syncing = 1;
 		pthread_mutex_unlock(&d->mu);
-		int r = durable_fsync(d->fd);
-		int e = errno;
+		int r = d->sync(d->fd);
+		int e = r < 0 ? (errno ? errno : EIO) : 0;
 		pthread_mutex_lock(&d->mu);
 		d->syncing = 0;
 		d->nsyncs++;
-		if (r == 0) {
-			d->synced = upto;
-		} else {
-			d->failed = upto;
-			d->failed_errno = e ? e : EIO;
+		d->nfailed += r < 0;
+		/* Its result goes to every caller it covered, each woken on
+		 * its own; of the others (announced while it ran), one is
+		 * woken to run the next sync, for all of them. */
+		for (struct durable_waiter **w = &d->waiting; *w != NULL;) {
+			struct durable_waiter *x = *w;
+			if (x->seq <= upto) {
+				*w = x->next;
+				x->done = 1;
+				x->err = e;
+				pthread_cond_signal(&x->cv);
+			} else {
+				w = &x->next;
+			}
 		}
-		pthread_cond_broadcast(&d->cv);
+		if (d->waiting != NULL)
+			pthread_cond_signal(&d->waiting->cv);
 	}
 	pthread_mutex_unlock(&d->mu);
-	if (err) {
-		errno = err;
+	pthread_cond_destroy(&me.cv);
+	if (me.err) {
+		errno = me.err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Steps 1 to 3: the file written, synced, closed and renamed to
+ * dstfd/name. On failure nothing of it is left. */
+static int create_and_rename(int tmpdirfd, const char *tmpname, int dstfd, const char *name,
+			     const struct iovec *iov, int iovcnt)
+{
+	int saved;
+
+	if (durable_create(tmpdirfd, tmpname, iov, iovcnt) < 0)
+		return -1;
+	if (renameat(tmpdirfd, tmpname, dstfd, name) < 0) {
+		saved = errno;
+		unlinkat(tmpdirfd, tmpname, 0);
+		errno = saved;
 		return -1;
 	}
 	return 0;
@@ -171,37 +204,51 @@ int durable_dir_sync(struct durable_dir *d)
 int durable_replace(int tmpdirfd, const char *tmpname, struct durable_dir *dst, const char *name,
 		    const struct iovec *iov, int iovcnt)
 {
+	if (create_and_rename(tmpdirfd, tmpname, dst->fd, name, iov, iovcnt) < 0)
+		return -1;
+	/* A failed sync leaves the new file: see durable.h. */
+	return durable_dir_sync(dst);
+}
+
+int durable_publish(int tmpdirfd, const char *tmpname, int dstfd, const char *name,
+		    const struct iovec *iov, int iovcnt)
+{
 	int saved;
 
-	if (durable_create(tmpdirfd, tmpname, iov, iovcnt) < 0)
+	if (create_and_rename(tmpdirfd, tmpname, dstfd, name, iov, iovcnt) < 0)
 		return -1;
-	if (renameat(tmpdirfd, tmpname, dst->fd, name) < 0) {
+	if (durable_fsync(dstfd) < 0) {
 		saved = errno;
-		unlinkat(tmpdirfd, tmpname, 0);
-		errno = saved;
-		return -1;
-	}
-	if (durable_dir_sync(dst) < 0) {
-		saved = errno;
-		unlinkat(dst->fd, name, 0);
+		unlinkat(dstfd, name, 0);
 		errno = saved;
 		return -1;
 	}
 	return 0;
 }
 
-/* Opens one component below parent, creating it durably when absent. */
+/* Opens one component below parent (O_PATH: search permission on parent
+ * is all it needs), creating it durably when absent. parent may be an
+ * O_PATH descriptor too: the fsync goes through a readable one. */
 static int opendir_one(int parent, const char *name, int mode)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	int fd = openat(parent, name, flags), pfd, r, saved;
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	if (mkdirat(parent, name, (mode_t)mode) < 0 && errno != EEXIST)
 		return -1;
-	if (durable_fsync(parent) < 0)
+	pfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
 		return -1;
-	return openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = durable_fsync(pfd);
+	saved = errno;
+	close(pfd);
+	if (r < 0) {
+		errno = saved;
+		return -1;
+	}
+	return openat(parent, name, flags);
 }
 
 int durable_opendir(int dirfd, const char *path, int mode)
@@ -209,6 +256,10 @@ int durable_opendir(int dirfd, const char *path, int mode)
 	char buf[PATH_MAX], *p, *slash;
 	int fd, next, saved;
 
+	/* Usually it is all there: one open. */
+	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
 	if (strlen(path) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -216,12 +267,11 @@ int durable_opendir(int dirfd, const char *path, int mode)
 	strcpy(buf, path);
 	p = buf;
 	if (*p == '/') {
-		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		while (*p == '/')
 			p++;
 	} else {
-		fd = dirfd == AT_FDCWD ? open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-				       : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+		fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return -1;
@@ -243,5 +293,10 @@ int durable_opendir(int dirfd, const char *path, int mode)
 			break;
 		p = slash + 1;
 	}
-	return fd;
+	/* The walk holds an O_PATH descriptor: open the folder itself. */
+	next = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return next;
 }

@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -160,4 +162,23 @@ size_t str_copy(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+void str_vseterr(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	if (err == NULL || errlen == 0)
+		return;
+	vsnprintf(err, errlen, fmt, ap);
+	errno = saved;
+}
+
+void str_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	str_vseterr(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -5,6 +5,7 @@
 #ifndef MXHOST_CORE_STRUTIL_H
 #define MXHOST_CORE_STRUTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,12 @@ int str_split_list(char *s, int (*fn)(const char *item, void *arg), void *arg);
 
 /* strlcpy: copies at most size-1 bytes, always terminates; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t size);
+
+/* Formats a reason into a caller's error buffer, which may be NULL or of
+ * size 0 (then nothing is written). errno is left as it was. */
+void str_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void str_vseterr(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +12,9 @@
 #include <unistd.h>
 
 #include "core/durable.h"
+#include "core/strutil.h"
 
 static atomic_uint deliveries; /* the Q part of unique names */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* One path component taken from an address: it must stay one. */
 static int safe_part(const char *s, size_t n)
@@ -119,49 +109,62 @@ static void clean_host(const char *h, char *out, size_t outlen)
 		snprintf(out, outlen, "localhost");
 }
 
+/* Opens the mailbox ROOT/BOX and its tmp/ and new/ (one open each when
+ * they exist), creating what is missing, cur/ included. */
+static int open_box(const char *root, const char *box, int *tmpfd, int *newfd)
+{
+	char full[PATH_MAX];
+	int boxfd, curfd, saved;
+
+	*tmpfd = *newfd = -1;
+	if (snprintf(full, sizeof(full), "%s/%s", root, box) >= (int)sizeof(full)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	boxfd = durable_opendir(AT_FDCWD, full, 0700);
+	if (boxfd < 0)
+		return -1;
+	*tmpfd = durable_opendir(boxfd, "tmp", 0700);
+	*newfd = *tmpfd < 0 ? -1 : durable_opendir(boxfd, "new", 0700);
+	curfd = *newfd < 0 ? -1 : durable_opendir(boxfd, "cur", 0700);
+	saved = errno;
+	close(boxfd);
+	if (curfd >= 0) {
+		close(curfd);
+		return 0;
+	}
+	if (*tmpfd >= 0)
+		close(*tmpfd);
+	if (*newfd >= 0)
+		close(*newfd);
+	*tmpfd = *newfd = -1;
+	errno = saved;
+	return -1;
+}
+
 int maildir_deliver(const struct maildir_msg *m, char *path, size_t pathlen, char *err,
 		    size_t errlen)
 {
 	char box[1024], host[256], name[512];
-	int boxfd = -1, tmpfd = -1, newfd = -1, curfd = -1, rc = -1, saved;
-	struct durable_dir dd;
+	int tmpfd = -1, newfd = -1, rc = -1, saved;
 	struct timeval tv;
 	struct iovec iov;
 	size_t len;
 	char *file = NULL;
 
 	if (maildir_mailbox(m->rcpt, box, sizeof(box)) < 0) {
-		saved = errno;
-		seterr(err, errlen, "address cannot name a mailbox: %s", m->rcpt);
-		errno = saved;
+		str_seterr(err, errlen, "address cannot name a mailbox: %s", m->rcpt);
 		return -1;
 	}
-	boxfd = durable_opendir(AT_FDCWD, m->root, 0700);
-	if (boxfd >= 0) {
-		int fd = durable_opendir(boxfd, box, 0700);
-		saved = errno;
-		close(boxfd);
-		boxfd = fd;
-		errno = saved;
-	}
-	if (boxfd < 0) {
-		saved = errno;
-		seterr(err, errlen, "cannot open maildir %s/%s: %s", m->root, box, strerror(saved));
-		errno = saved;
+	if (open_box(m->root, box, &tmpfd, &newfd) < 0) {
+		str_seterr(err, errlen, "cannot open maildir %s/%s: %s", m->root, box,
+			   strerror(errno));
 		return -1;
-	}
-	tmpfd = durable_opendir(boxfd, "tmp", 0700);
-	newfd = tmpfd < 0 ? -1 : durable_opendir(boxfd, "new", 0700);
-	curfd = newfd < 0 ? -1 : durable_opendir(boxfd, "cur", 0700);
-	if (curfd < 0) {
-		saved = errno;
-		seterr(err, errlen, "cannot open maildir %s/%s: %s", m->root, box, strerror(saved));
-		goto out;
 	}
 	file = build(m, &len);
 	if (file == NULL) {
 		saved = ENOMEM;
-		seterr(err, errlen, "out of memory");
+		str_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	gettimeofday(&tv, NULL);
@@ -169,31 +172,21 @@ int maildir_deliver(const struct maildir_msg *m, char *path, size_t pathlen, cha
 	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%u_%s.%s,S=%zu", (long long)tv.tv_sec,
 		 (long)tv.tv_usec, (long)getpid(), atomic_fetch_add(&deliveries, 1) + 1, m->qid,
 		 host, len);
-	if (durable_dir_init(&dd, newfd) < 0) {
-		saved = errno;
-		seterr(err, errlen, "out of resources");
-		goto out;
-	}
 	iov.iov_base = file;
 	iov.iov_len = len;
-	rc = durable_replace(tmpfd, name, &dd, name, &iov, 1);
+	/* Durable in new/ or gone: a copy left after a failed sync of new/
+	 * would be delivered again by the retry. */
+	rc = durable_publish(tmpfd, name, newfd, name, &iov, 1);
 	saved = errno;
-	durable_dir_destroy(&dd);
 	if (rc < 0)
-		seterr(err, errlen, "cannot write maildir %s/%s: %s", m->root, box,
-		       strerror(saved));
+		str_seterr(err, errlen, "cannot write maildir %s/%s: %s", m->root, box,
+			   strerror(saved));
 	else
 		snprintf(path, pathlen, "%s/new/%s", box, name);
 out:
 	free(file);
-	if (boxfd >= 0)
-		close(boxfd);
-	if (tmpfd >= 0)
-		close(tmpfd);
-	if (newfd >= 0)
-		close(newfd);
-	if (curfd >= 0)
-		close(curfd);
+	close(tmpfd);
+	close(newfd);
 	if (rc < 0)
 		errno = saved;
 	return rc;

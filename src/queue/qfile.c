@@ -13,22 +13,32 @@
 
 #include "core/buf.h"
 #include "core/crc32c.h"
+#include "core/strutil.h"
 
 #define MAX_ENV_LEN (64u << 20) /* an envelope section larger than this is corrupt */
 #define MAX_FILE    (1ull << 32)
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+/* A file that does not check: the reason into err, errno EBADMSG. */
+static int corrupt(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+static int corrupt(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	str_vseterr(err, errlen, fmt, ap);
 	va_end(ap);
+	errno = EBADMSG;
+	return -1;
+}
+
+/* Out of memory: the file is not known to be bad (errno ENOMEM). */
+static int nomem(char *err, size_t errlen)
+{
+	str_seterr(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return -1;
 }
 
 int qfile_id_valid(const char *s)
@@ -57,25 +67,6 @@ static int next_rec(struct rbuf *r, struct rec *rec)
 		return -1;
 	rec->p = r->data + r->pos;
 	r->pos += rec->len;
-	return 0;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
-
-static int rbuf_u64(struct rbuf *r, uint64_t *v)
-{
-	uint32_t hi, lo;
-	if (rbuf_u32(r, &hi) < 0 || rbuf_u32(r, &lo) < 0)
-		return -1;
-	*v = (uint64_t)hi << 32 | lo;
 	return 0;
 }
 
@@ -123,28 +114,32 @@ static int rbuf_str(struct rbuf *r, char **out, int *bad)
 
 static int expect(struct rbuf *r, struct rec *rec, uint8_t type, char *err, size_t errlen)
 {
-	if (next_rec(r, rec) < 0) {
-		seterr(err, errlen, "truncated record where '%c' was expected", type);
-		return -1;
-	}
-	if (rec->type != type) {
-		seterr(err, errlen, "record '%c' where '%c' was expected", rec->type, type);
-		return -1;
-	}
+	if (next_rec(r, rec) < 0)
+		return corrupt(err, errlen, "truncated record where '%c' was expected", type);
+	if (rec->type != type)
+		return corrupt(err, errlen, "record '%c' where '%c' was expected", rec->type, type);
 	return 0;
 }
 
-static int expect_u64(struct rbuf *r, uint8_t type, uint64_t *v, char *err, size_t errlen)
+/* A record holding exactly one number of 4 or 8 bytes. */
+static int expect_num(struct rbuf *r, uint8_t type, size_t size, uint64_t *v, char *err,
+		      size_t errlen)
 {
 	struct rec rec;
+	struct rbuf p;
+	uint32_t v32;
 
 	if (expect(r, &rec, type, err, errlen) < 0)
 		return -1;
-	if (rec.len != 8) {
-		seterr(err, errlen, "record '%c' has length %" PRIu32, type, rec.len);
-		return -1;
+	if (rec.len != size)
+		return corrupt(err, errlen, "record '%c' has length %" PRIu32, type, rec.len);
+	rbuf_init(&p, rec.p, rec.len);
+	if (size == 4) {
+		rbuf_u32(&p, &v32);
+		*v = v32;
+	} else {
+		rbuf_u64(&p, v);
 	}
-	*v = get_u64(rec.p);
 	return 0;
 }
 
@@ -156,11 +151,9 @@ static int expect_str(struct rbuf *r, uint8_t type, char **s, char *err, size_t 
 	if (expect(r, &rec, type, err, errlen) < 0)
 		return -1;
 	*s = dup_bytes(rec.p, rec.len, &bad);
-	if (*s == NULL) {
-		seterr(err, errlen, bad ? "record '%c': bad string" : "record '%c': out of memory",
-		       type);
-		return -1;
-	}
+	if (*s == NULL)
+		return bad ? corrupt(err, errlen, "record '%c': bad string", type)
+			   : nomem(err, errlen);
 	return 0;
 }
 
@@ -170,16 +163,12 @@ static int expect_id(struct rbuf *r, char *id, size_t idsize, char *err, size_t 
 
 	if (expect(r, &rec, 'I', err, errlen) < 0)
 		return -1;
-	if (rec.len != QFILE_ID_LEN || rec.len >= idsize) {
-		seterr(err, errlen, "bad queue ID");
-		return -1;
-	}
+	if (rec.len != QFILE_ID_LEN || rec.len >= idsize)
+		return corrupt(err, errlen, "bad queue ID");
 	memcpy(id, rec.p, rec.len);
 	id[rec.len] = '\0';
-	if (!qfile_id_valid(id)) {
-		seterr(err, errlen, "bad queue ID");
-		return -1;
-	}
+	if (!qfile_id_valid(id))
+		return corrupt(err, errlen, "bad queue ID");
 	return 0;
 }
 
@@ -197,31 +186,31 @@ static int parse_rcpt(const struct rec *rec, struct envelope_rcpt *rc, char *err
 
 	rbuf_init(&r, rec->p, rec->len);
 	if (rbuf_u8(&r, &kind) < 0 || rbuf_u8(&r, &state) < 0 || rbuf_u32(&r, &rc->attempts) < 0 ||
-	    rbuf_u64(&r, &next) < 0) {
-		seterr(err, errlen, "recipient record truncated");
-		return -1;
-	}
-	if (kind > RCPT_REMOTE || state > RCPT_FAILED || !time_ok(next)) {
-		seterr(err, errlen, "recipient record: bad kind, state or time");
-		return -1;
-	}
+	    rbuf_u64(&r, &next) < 0)
+		return corrupt(err, errlen, "recipient record truncated");
+	if (kind > RCPT_REMOTE || state > RCPT_FAILED || !time_ok(next))
+		return corrupt(err, errlen, "recipient record: bad kind, state or time");
 	rc->kind = (enum rcpt_kind)kind;
 	rc->state = (enum rcpt_state)state;
 	rc->next_try = (time_t)next;
 	if (rbuf_str(&r, &rc->addr, &bad) < 0 || rbuf_str(&r, &rc->orcpt, &bad) < 0 ||
-	    rbuf_str(&r, &rc->last_error, &bad) < 0) {
-		seterr(err, errlen, bad ? "recipient record: bad string" : "out of memory");
-		return -1;
-	}
-	if (rc->addr == NULL || rc->addr[0] == '\0') {
-		seterr(err, errlen, "recipient record without an address");
-		return -1;
-	}
-	if (rbuf_left(&r) != 0) {
-		seterr(err, errlen, "recipient record: trailing bytes");
-		return -1;
-	}
+	    rbuf_str(&r, &rc->last_error, &bad) < 0)
+		return bad ? corrupt(err, errlen, "recipient record: bad string")
+			   : nomem(err, errlen);
+	if (rc->addr == NULL || rc->addr[0] == '\0')
+		return corrupt(err, errlen, "recipient record without an address");
+	if (rbuf_left(&r) != 0)
+		return corrupt(err, errlen, "recipient record: trailing bytes");
 	return 0;
+}
+
+/* Frees env after a failure, keeping errno (EBADMSG or ENOMEM). */
+static int fail_envelope(struct envelope *env)
+{
+	int e = errno;
+	envelope_free(env);
+	errno = e;
+	return -1;
 }
 
 int qfile_parse_envelope(const uint8_t *data, size_t len, struct envelope *env, char *err,
@@ -234,42 +223,40 @@ int qfile_parse_envelope(const uint8_t *data, size_t len, struct envelope *env, 
 
 	memset(env, 0, sizeof(*env));
 	rbuf_init(&r, data, len);
-	if (expect_id(&r, env->id, sizeof(env->id), err, errlen) < 0)
-		goto fail;
-	if (expect_u64(&r, 'T', &v, err, errlen) < 0)
-		goto fail;
+	if (expect_id(&r, env->id, sizeof(env->id), err, errlen) < 0 ||
+	    expect_num(&r, 'T', 8, &v, err, errlen) < 0)
+		return fail_envelope(env);
 	if (!time_ok(v)) {
-		seterr(err, errlen, "bad received time");
-		goto fail;
+		corrupt(err, errlen, "bad received time");
+		return fail_envelope(env);
 	}
 	env->received = (time_t)v;
 	if (expect_str(&r, 'S', &env->sender, err, errlen) < 0 ||
 	    expect_str(&r, 'H', &env->helo, err, errlen) < 0 ||
-	    expect_str(&r, 'C', &env->client_addr, err, errlen) < 0)
-		goto fail;
-	if (expect(&r, &rec, 'F', err, errlen) < 0)
-		goto fail;
-	if (rec.len != 4 || (get_u32(rec.p) & ~(QFILE_F_8BIT | QFILE_F_UTF8))) {
-		seterr(err, errlen, "bad flags record");
-		goto fail;
+	    expect_str(&r, 'C', &env->client_addr, err, errlen) < 0 ||
+	    expect_num(&r, 'F', 4, &v, err, errlen) < 0)
+		return fail_envelope(env);
+	if (v & ~(uint64_t)(QFILE_F_8BIT | QFILE_F_UTF8)) {
+		corrupt(err, errlen, "bad flags record");
+		return fail_envelope(env);
 	}
-	env->body_8bit = (get_u32(rec.p) & QFILE_F_8BIT) != 0;
-	env->smtputf8 = (get_u32(rec.p) & QFILE_F_UTF8) != 0;
-	if (expect_u64(&r, 'Z', &env->size, err, errlen) < 0)
-		goto fail;
+	env->body_8bit = (v & QFILE_F_8BIT) != 0;
+	env->smtputf8 = (v & QFILE_F_UTF8) != 0;
+	if (expect_num(&r, 'Z', 8, &env->size, err, errlen) < 0)
+		return fail_envelope(env);
 	while (rbuf_left(&r) > 0) {
 		if (expect(&r, &rec, 'R', err, errlen) < 0)
-			goto fail;
+			return fail_envelope(env);
 		if (env->nrcpts == QFILE_MAX_RCPTS) {
-			seterr(err, errlen, "more than %d recipients", QFILE_MAX_RCPTS);
-			goto fail;
+			corrupt(err, errlen, "more than %d recipients", QFILE_MAX_RCPTS);
+			return fail_envelope(env);
 		}
 		if (env->nrcpts == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
 			struct envelope_rcpt *g = realloc(env->rcpts, ncap * sizeof(*g));
 			if (g == NULL) {
-				seterr(err, errlen, "out of memory");
-				goto fail;
+				nomem(err, errlen);
+				return fail_envelope(env);
 			}
 			env->rcpts = g;
 			cap = ncap;
@@ -278,53 +265,43 @@ int qfile_parse_envelope(const uint8_t *data, size_t len, struct envelope *env, 
 		memset(rc, 0, sizeof(*rc));
 		env->nrcpts++; /* counted now so that envelope_free frees its strings */
 		if (parse_rcpt(&rec, rc, err, errlen) < 0)
-			goto fail;
+			return fail_envelope(env);
 	}
 	if (env->nrcpts == 0) {
-		seterr(err, errlen, "no recipients");
-		goto fail;
+		corrupt(err, errlen, "no recipients");
+		return fail_envelope(env);
 	}
 	return 0;
-fail:
-	envelope_free(env);
-	return -1;
 }
 
 /* Checks the V record at the front and the E record at the back of a file
- * image of len bytes (head: its first bytes, tail: its last 21). */
+ * image of len bytes (head: its first 13 bytes, tail: its last 21). */
 static int check_frame(const uint8_t *head, const uint8_t *tail, uint64_t len, enum qfile_kind kind,
 		       uint64_t *env_off, uint32_t *env_crc, uint32_t *file_crc, char *err,
 		       size_t errlen)
 {
-	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE) {
-		seterr(err, errlen, "incomplete: %" PRIu64 " bytes", len);
-		return -1;
-	}
-	if (head[0] != 'V' || get_u32(head + 1) != 8 || memcmp(head + 5, "MXQ", 3) != 0) {
-		seterr(err, errlen, "not a queue file");
-		return -1;
-	}
-	if (head[8] != (uint8_t)kind) {
-		seterr(err, errlen, "a queue file of kind '%c', not '%c'", head[8], kind);
-		return -1;
-	}
-	uint32_t version = get_u32(head + 9);
-	if (version == 0 || version > QFILE_VERSION) {
-		seterr(err, errlen, "format version %" PRIu32 " (this reader knows %d)", version,
-		       QFILE_VERSION);
-		return -1;
-	}
-	if (tail[0] != 'E' || get_u32(tail + 1) != 16) {
-		seterr(err, errlen, "incomplete: no end record");
-		return -1;
-	}
-	*env_off = get_u64(tail + 5);
-	*env_crc = get_u32(tail + 13);
-	*file_crc = get_u32(tail + 17);
-	if (*env_off < QFILE_HEADER_SIZE || *env_off > len - QFILE_END_SIZE) {
-		seterr(err, errlen, "end record: bad envelope offset");
-		return -1;
-	}
+	struct rbuf h, t;
+	uint8_t type, magic[3], k;
+	uint32_t n, version;
+
+	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE)
+		return corrupt(err, errlen, "incomplete: %" PRIu64 " bytes", len);
+	rbuf_init(&h, head, QFILE_HEADER_SIZE);
+	if (rbuf_u8(&h, &type) < 0 || rbuf_u32(&h, &n) < 0 || rbuf_bytes(&h, magic, 3) < 0 ||
+	    rbuf_u8(&h, &k) < 0 || rbuf_u32(&h, &version) < 0 || type != 'V' || n != 8 ||
+	    memcmp(magic, "MXQ", 3) != 0)
+		return corrupt(err, errlen, "not a queue file");
+	if (k != (uint8_t)kind)
+		return corrupt(err, errlen, "a queue file of kind '%c', not '%c'", k, kind);
+	if (version == 0 || version > QFILE_VERSION)
+		return corrupt(err, errlen, "format version %" PRIu32 " (this reader knows %d)",
+			       version, QFILE_VERSION);
+	rbuf_init(&t, tail, QFILE_END_SIZE);
+	if (rbuf_u8(&t, &type) < 0 || rbuf_u32(&t, &n) < 0 || type != 'E' || n != 16 ||
+	    rbuf_u64(&t, env_off) < 0 || rbuf_u32(&t, env_crc) < 0 || rbuf_u32(&t, file_crc) < 0)
+		return corrupt(err, errlen, "incomplete: no end record");
+	if (*env_off < QFILE_HEADER_SIZE || *env_off > len - QFILE_END_SIZE)
+		return corrupt(err, errlen, "end record: bad envelope offset");
 	return 0;
 }
 
@@ -333,53 +310,43 @@ int qfile_parse_message(uint8_t *data, size_t len, struct envelope *env, size_t 
 {
 	uint64_t env_off;
 	uint32_t env_crc, file_crc;
-	size_t end, body = 0;
+	size_t end, body = 0, w = 0;
 	struct rbuf r;
 	struct rec rec;
 
 	memset(env, 0, sizeof(*env));
-	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE) {
-		seterr(err, errlen, "incomplete: %zu bytes", len);
-		return -1;
-	}
+	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE)
+		return corrupt(err, errlen, "incomplete: %zu bytes", len);
 	end = len - QFILE_END_SIZE;
 	if (check_frame(data, data + end, len, QFILE_MESSAGE, &env_off, &env_crc, &file_crc, err,
 			errlen) < 0)
 		return -1;
-	if (crc32c(0, data, end) != file_crc) {
-		seterr(err, errlen, "file checksum mismatch");
-		return -1;
-	}
-	if (crc32c(0, data + env_off, end - env_off) != env_crc) {
-		seterr(err, errlen, "envelope checksum mismatch");
-		return -1;
-	}
+	if (crc32c(0, data, end) != file_crc)
+		return corrupt(err, errlen, "file checksum mismatch");
+	if (crc32c(0, data + env_off, end - env_off) != env_crc)
+		return corrupt(err, errlen, "envelope checksum mismatch");
 	/* Content: D records from the header to the envelope, nothing else. */
 	rbuf_init(&r, data, (size_t)env_off);
 	r.pos = QFILE_HEADER_SIZE;
 	while (rbuf_left(&r) > 0) {
-		if (next_rec(&r, &rec) < 0 || rec.type != 'D') {
-			seterr(err, errlen, "bad content record");
-			return -1;
-		}
+		if (next_rec(&r, &rec) < 0 || rec.type != 'D')
+			return corrupt(err, errlen, "bad content record");
 		body += rec.len;
 	}
 	if (qfile_parse_envelope(data + env_off, end - env_off, env, err, errlen) < 0)
 		return -1;
 	if (env->size != body) {
-		seterr(err, errlen, "content is %zu bytes, envelope says %" PRIu64, body,
-		       env->size);
-		envelope_free(env);
-		return -1;
+		corrupt(err, errlen, "content is %zu bytes, envelope says %" PRIu64, body,
+			env->size);
+		return fail_envelope(env);
 	}
 	/* Move the content to the front. Each payload moves left, over headers
 	 * already read, so the next header is intact when it is read. */
-	size_t w = 0, pos = QFILE_HEADER_SIZE;
-	while (pos < env_off) {
-		uint32_t n = get_u32(data + pos + 1);
-		memmove(data + w, data + pos + QFILE_REC_HDR, n);
-		w += n;
-		pos += QFILE_REC_HDR + n;
+	rbuf_init(&r, data, (size_t)env_off);
+	r.pos = QFILE_HEADER_SIZE;
+	while (rbuf_left(&r) > 0 && next_rec(&r, &rec) == 0) {
+		memmove(data + w, rec.p, rec.len);
+		w += rec.len;
 	}
 	*body_len = w;
 	return 0;
@@ -398,42 +365,30 @@ int qfile_parse_state(const uint8_t *data, size_t len, struct envelope *env, cha
 	size_t n = 0;
 	int rc = -1;
 
-	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE) {
-		seterr(err, errlen, "incomplete: %zu bytes", len);
-		return -1;
-	}
+	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE)
+		return corrupt(err, errlen, "incomplete: %zu bytes", len);
 	end = len - QFILE_END_SIZE;
 	if (check_frame(data, data + end, len, QFILE_STATE, &env_off, &env_crc, &file_crc, err,
 			errlen) < 0)
 		return -1;
 	if (env_off != QFILE_HEADER_SIZE || crc32c(0, data, end) != file_crc ||
-	    crc32c(0, data + env_off, end - env_off) != env_crc) {
-		seterr(err, errlen, "checksum mismatch");
-		return -1;
-	}
+	    crc32c(0, data + env_off, end - env_off) != env_crc)
+		return corrupt(err, errlen, "checksum mismatch");
 	rbuf_init(&r, data, end);
 	r.pos = QFILE_HEADER_SIZE;
 	if (expect_id(&r, id, sizeof(id), err, errlen) < 0)
 		return -1;
-	if (strcmp(id, env->id) != 0) {
-		seterr(err, errlen, "state of %s, not of %s", id, env->id);
+	if (strcmp(id, env->id) != 0)
+		return corrupt(err, errlen, "state of %s, not of %s", id, env->id);
+	if (expect_num(&r, 'W', 8, &warned, err, errlen) < 0)
 		return -1;
-	}
-	if (expect_u64(&r, 'W', &warned, err, errlen) < 0)
-		return -1;
-	if (!time_ok(warned)) {
-		seterr(err, errlen, "bad warning time");
-		return -1;
-	}
-	if (env->nrcpts > QFILE_MAX_RCPTS) {
-		seterr(err, errlen, "too many recipients");
-		return -1;
-	}
+	if (!time_ok(warned))
+		return corrupt(err, errlen, "bad warning time");
+	if (env->nrcpts > QFILE_MAX_RCPTS)
+		return corrupt(err, errlen, "too many recipients");
 	st = calloc(env->nrcpts ? env->nrcpts : 1, sizeof(*st));
-	if (st == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if (st == NULL)
+		return nomem(err, errlen);
 	while (rbuf_left(&r) > 0) {
 		struct rbuf q;
 		uint32_t index;
@@ -444,31 +399,37 @@ int qfile_parse_state(const uint8_t *data, size_t len, struct envelope *env, cha
 		if (expect(&r, &rec, 'Q', err, errlen) < 0)
 			goto out;
 		if (n == env->nrcpts) {
-			seterr(err, errlen, "more recipient states than recipients (%zu)",
-			       env->nrcpts);
+			corrupt(err, errlen, "more recipient states than recipients (%zu)",
+				env->nrcpts);
 			goto out;
 		}
 		rbuf_init(&q, rec.p, rec.len);
 		if (rbuf_u32(&q, &index) < 0 || rbuf_u8(&q, &state) < 0 ||
 		    rbuf_u32(&q, &st[n].attempts) < 0 || rbuf_u64(&q, &next) < 0) {
-			seterr(err, errlen, "recipient state truncated");
+			corrupt(err, errlen, "recipient state truncated");
 			goto out;
 		}
 		if (index != n || state > RCPT_FAILED || !time_ok(next)) {
-			seterr(err, errlen, "recipient state %zu: bad index, state or time", n);
+			corrupt(err, errlen, "recipient state %zu: bad index, state or time", n);
 			goto out;
 		}
 		st[n].state = (enum rcpt_state)state;
 		st[n].next_try = (time_t)next;
-		if (rbuf_str(&q, &st[n].last_error, &bad) < 0 || rbuf_left(&q) != 0) {
-			n++;
-			seterr(err, errlen, "recipient state: bad string");
+		n++; /* from here on its string is freed at out */
+		if (rbuf_str(&q, &st[n - 1].last_error, &bad) < 0) {
+			if (bad)
+				corrupt(err, errlen, "recipient state: bad string");
+			else
+				nomem(err, errlen);
 			goto out;
 		}
-		n++;
+		if (rbuf_left(&q) != 0) {
+			corrupt(err, errlen, "recipient state: trailing bytes");
+			goto out;
+		}
 	}
 	if (n != env->nrcpts) {
-		seterr(err, errlen, "%zu recipient states for %zu recipients", n, env->nrcpts);
+		corrupt(err, errlen, "%zu recipient states for %zu recipients", n, env->nrcpts);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -482,10 +443,12 @@ int qfile_parse_state(const uint8_t *data, size_t len, struct envelope *env, cha
 	}
 	env->warned = (time_t)warned;
 	rc = 0;
-out:
+out:;
+	int e = errno;
 	for (size_t i = 0; i < n; i++)
 		free(st[i].last_error);
 	free(st);
+	errno = e;
 	return rc;
 }
 
@@ -516,9 +479,7 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
 /* A failed system call: the reason into err, errno kept. */
 static int sys_fail(const char *what, char *err, size_t errlen)
 {
-	int e = errno;
-	seterr(err, errlen, "%s: %s", what, strerror(e));
-	errno = e;
+	str_seterr(err, errlen, "%s: %s", what, strerror(errno));
 	return -1;
 }
 
@@ -534,41 +495,26 @@ int qfile_read_envelope(int fd, struct envelope *env, char *err, size_t errlen)
 	if (fstat(fd, &st) < 0)
 		return sys_fail("stat", err, errlen);
 	len = (uint64_t)st.st_size;
-	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE) {
-		seterr(err, errlen, "incomplete: %" PRIu64 " bytes", len);
-		errno = EBADMSG;
-		return -1;
-	}
+	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE)
+		return corrupt(err, errlen, "incomplete: %" PRIu64 " bytes", len);
 	if (pread_all(fd, head, sizeof(head), 0) < 0 ||
 	    pread_all(fd, tail, sizeof(tail), (off_t)(len - QFILE_END_SIZE)) < 0)
 		return sys_fail("read", err, errlen);
 	if (check_frame(head, tail, len, QFILE_MESSAGE, &env_off, &env_crc, &file_crc, err,
-			errlen) < 0) {
-		errno = EBADMSG;
+			errlen) < 0)
 		return -1;
-	}
 	n = len - QFILE_END_SIZE - env_off;
-	if (n > MAX_ENV_LEN) {
-		seterr(err, errlen, "envelope section of %" PRIu64 " bytes", n);
-		errno = EBADMSG;
-		return -1;
-	}
+	if (n > MAX_ENV_LEN)
+		return corrupt(err, errlen, "envelope section of %" PRIu64 " bytes", n);
 	sect = malloc(n ? n : 1);
-	if (sect == NULL) {
-		seterr(err, errlen, "out of memory");
-		errno = ENOMEM;
-		return -1;
-	}
-	if (pread_all(fd, sect, n, (off_t)env_off) < 0) {
+	if (sect == NULL)
+		return nomem(err, errlen);
+	if (pread_all(fd, sect, n, (off_t)env_off) < 0)
 		sys_fail("read", err, errlen);
-	} else if (crc32c(0, sect, n) != env_crc) {
-		seterr(err, errlen, "envelope checksum mismatch");
-		errno = EBADMSG;
-	} else if (qfile_parse_envelope(sect, n, env, err, errlen) < 0) {
-		errno = EBADMSG;
-	} else {
-		rc = 0;
-	}
+	else if (crc32c(0, sect, n) != env_crc)
+		corrupt(err, errlen, "envelope checksum mismatch");
+	else
+		rc = qfile_parse_envelope(sect, n, env, err, errlen);
 	int e = errno;
 	free(sect);
 	errno = e;
@@ -583,26 +529,22 @@ static uint8_t *read_whole(int fd, uint64_t max, size_t *len, char *err, size_t 
 	int e;
 
 	if (fstat(fd, &st) < 0) {
-		e = errno;
-		seterr(err, errlen, "stat: %s", strerror(e));
-		errno = e;
+		sys_fail("stat", err, errlen);
 		return NULL;
 	}
 	if ((uint64_t)st.st_size > max) {
-		seterr(err, errlen, "file of %lld bytes is too large", (long long)st.st_size);
-		errno = EBADMSG;
+		corrupt(err, errlen, "file of %lld bytes is too large", (long long)st.st_size);
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
 	data = malloc(*len ? *len : 1);
 	if (data == NULL) {
-		seterr(err, errlen, "out of memory");
-		errno = ENOMEM;
+		nomem(err, errlen);
 		return NULL;
 	}
 	if (pread_all(fd, data, *len, 0) < 0) {
+		sys_fail("read", err, errlen);
 		e = errno;
-		seterr(err, errlen, "read: %s", strerror(e));
 		free(data);
 		errno = e;
 		return NULL;
@@ -620,9 +562,10 @@ int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, c
 	if (*data == NULL)
 		return -1;
 	if (qfile_parse_message(*data, len, env, body_len, err, errlen) < 0) {
+		int e = errno; /* EBADMSG, or ENOMEM: not known to be bad */
 		free(*data);
 		*data = NULL;
-		errno = EBADMSG;
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -632,13 +575,13 @@ int qfile_read_state(int fd, struct envelope *env, char *err, size_t errlen)
 {
 	size_t len;
 	uint8_t *data = read_whole(fd, MAX_ENV_LEN, &len, err, errlen);
-	int rc;
+	int rc, e;
 
 	if (data == NULL)
 		return -1;
 	rc = qfile_parse_state(data, len, env, err, errlen);
+	e = errno;
 	free(data);
-	if (rc < 0)
-		errno = EBADMSG;
+	errno = e;
 	return rc;
 }

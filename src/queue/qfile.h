@@ -54,7 +54,9 @@ struct evbuffer *qfile_state_file(const struct envelope *env);
  * checksums, and that the content size adds up. Fills env (free it with
  * envelope_free) and moves the content to the front of data, so that the
  * message is data[0 .. *body_len). Returns 0, or -1 with a reason in err
- * (env is then left empty).
+ * (env is then left empty) and errno EBADMSG when the image does not
+ * check, ENOMEM when memory ran out (the image may be good). The other
+ * parsers below say the same with errno.
  */
 int qfile_parse_message(uint8_t *data, size_t len, struct envelope *env, size_t *body_len,
 			char *err, size_t errlen);
@@ -76,7 +78,8 @@ int qfile_parse_state(const uint8_t *data, size_t len, struct envelope *env, cha
  * qfile_load reads and checks a whole message file; *data is malloc'd
  * and holds the content. Each returns 0, or -1 with a reason in err;
  * errno then says which: EBADMSG when the file does not check (incomplete
- * or corrupt), else why it could not be read (ENOMEM, EIO, EMFILE...). */
+ * or corrupt), else why it could not be read (ENOMEM, EIO, EMFILE...),
+ * which says nothing of the file: only EBADMSG may quarantine it. */
 int qfile_read_envelope(int fd, struct envelope *env, char *err, size_t errlen);
 int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, char *err,
 	       size_t errlen);

@@ -7,29 +7,23 @@
 #include "core/crc32c.h"
 #include "queue/qfile.h"
 
-static void put_u32(uint8_t *p, uint32_t v)
+/* A record header: type and payload length. */
+static int put_hdr(struct evbuffer *out, uint8_t type, size_t len)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+	uint8_t h[QFILE_REC_HDR];
+	struct wbuf w;
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p + 4, (uint32_t)v);
+	if (len > UINT32_MAX)
+		return -1;
+	wbuf_init(&w, h, sizeof(h));
+	wbuf_u8(&w, type);
+	wbuf_u32(&w, (uint32_t)len);
+	return evbuffer_add(out, h, sizeof(h));
 }
 
 static int put_rec(struct evbuffer *out, uint8_t type, const void *payload, size_t len)
 {
-	uint8_t h[QFILE_REC_HDR];
-
-	if (len > UINT32_MAX)
-		return -1;
-	h[0] = type;
-	put_u32(h + 1, (uint32_t)len);
-	if (evbuffer_add(out, h, sizeof(h)) < 0)
+	if (put_hdr(out, type, len) < 0)
 		return -1;
 	return len ? evbuffer_add(out, payload, len) : 0;
 }
@@ -42,7 +36,10 @@ static int put_str_rec(struct evbuffer *out, uint8_t type, const char *s)
 static int put_u64_rec(struct evbuffer *out, uint8_t type, uint64_t v)
 {
 	uint8_t b[8];
-	put_u64(b, v);
+	struct wbuf w;
+
+	wbuf_init(&w, b, sizeof(b));
+	wbuf_u64(&w, v);
 	return put_rec(out, type, b, sizeof(b));
 }
 
@@ -61,29 +58,21 @@ static int wbuf_str(struct wbuf *w, const char *s)
 	return wbuf_bytes(w, s, n);
 }
 
-static int wbuf_u64(struct wbuf *w, uint64_t v)
-{
-	if (wbuf_u32(w, (uint32_t)(v >> 32)) < 0)
-		return -1;
-	return wbuf_u32(w, (uint32_t)v);
-}
-
 int qfile_put_header(struct evbuffer *out, enum qfile_kind kind)
 {
-	uint8_t p[8] = {'M', 'X', 'Q', (uint8_t)kind};
-	put_u32(p + 4, QFILE_VERSION);
+	uint8_t p[8];
+	struct wbuf w;
+
+	wbuf_init(&w, p, sizeof(p));
+	wbuf_bytes(&w, "MXQ", 3);
+	wbuf_u8(&w, (uint8_t)kind);
+	wbuf_u32(&w, QFILE_VERSION);
 	return put_rec(out, 'V', p, sizeof(p));
 }
 
 int qfile_put_data_header(struct evbuffer *out, size_t len)
 {
-	uint8_t h[QFILE_REC_HDR];
-
-	if (len > UINT32_MAX)
-		return -1;
-	h[0] = 'D';
-	put_u32(h + 1, (uint32_t)len);
-	return evbuffer_add(out, h, sizeof(h));
+	return put_hdr(out, 'D', len);
 }
 
 /* Appends a record whose payload is built in a wbuf of exactly size bytes. */
@@ -100,13 +89,15 @@ int qfile_put_envelope(struct evbuffer *out, const struct envelope *env)
 {
 	uint8_t b[4];
 	uint32_t flags = (env->body_8bit ? QFILE_F_8BIT : 0) | (env->smtputf8 ? QFILE_F_UTF8 : 0);
+	struct wbuf fw;
 
 	if (put_str_rec(out, 'I', env->id) < 0 ||
 	    put_u64_rec(out, 'T', (uint64_t)env->received) < 0 ||
 	    put_str_rec(out, 'S', env->sender) < 0 || put_str_rec(out, 'H', env->helo) < 0 ||
 	    put_str_rec(out, 'C', env->client_addr) < 0)
 		return -1;
-	put_u32(b, flags);
+	wbuf_init(&fw, b, sizeof(b));
+	wbuf_u32(&fw, flags);
 	if (put_rec(out, 'F', b, 4) < 0 || put_u64_rec(out, 'Z', env->size) < 0)
 		return -1;
 	for (size_t i = 0; i < env->nrcpts; i++) {
@@ -157,9 +148,12 @@ int qfile_put_state(struct evbuffer *out, const struct envelope *env)
 int qfile_put_end(struct evbuffer *out, uint64_t env_off, uint32_t env_crc, uint32_t file_crc)
 {
 	uint8_t p[16];
-	put_u64(p, env_off);
-	put_u32(p + 8, env_crc);
-	put_u32(p + 12, file_crc);
+	struct wbuf w;
+
+	wbuf_init(&w, p, sizeof(p));
+	wbuf_u64(&w, env_off);
+	wbuf_u32(&w, env_crc);
+	wbuf_u32(&w, file_crc);
 	return put_rec(out, 'E', p, sizeof(p));
 }
 

@@ -1,11 +1,11 @@
 /*
  * queue: see queue.h and docs/QUEUE.md.
  *
- * One message is with at most one delivery job at a time (busy), so the
- * job may work on its own copy of the envelope and hand it back: the loop
- * thread then replaces the RAM copy and puts the message back in the heap,
- * or forgets it once it left the queue. Nothing in the RAM index is
- * touched off the loop thread.
+ * One message is with at most one delivery job at a time (out of the heap
+ * while the job runs), so the job may work on its own copy of the
+ * envelope and hand it back: the loop thread then replaces the RAM copy
+ * and puts the message back in the heap, or forgets it once it left the
+ * queue. Nothing in the RAM index is touched off the loop thread.
  */
 #include "queue/queue.h"
 
@@ -23,34 +23,33 @@
 #include "queue/qfile.h"
 #include "queue/workpool.h"
 
-#define NO_HEAP	     SIZE_MAX
 #define HOLD_SECONDS 60 /* after a queue file could not be read */
 
 struct qmsg {
 	struct envelope env;
 	double arrived; /* for delay=: sub-second when committed in this run */
 	time_t due;	/* earliest next try among its non-final recipients */
-	size_t heap_idx;
-	int busy;
 	TAILQ_ENTRY(qmsg) all;
 };
 
 TAILQ_HEAD(qmsg_list, qmsg);
 
-/* What a job needs from the config, copied so that a reload during the
- * job changes nothing under it. */
-struct policy {
+/* What a job needs from the config. Never changed once made: a reload
+ * makes a new one, and a job keeps a reference to the one it started
+ * with, so that nothing changes under it. The count is the loop
+ * thread's (jobs take and drop references there). */
+struct queue_conf {
 	char *maildir_root;
 	char *hostname;
-	uint32_t retry_min, retry_max, lifetime, delay_warning;
+	uint32_t retry_min, retry_max, lifetime;
+	unsigned refs;
 };
 
 struct queue {
-	struct event_base *base;
 	struct spool *sp;
 	struct workpool *pool;
 	struct event *timer;
-	struct policy *pol; /* current; each job takes a copy */
+	struct queue_conf *conf; /* current; each job holds a reference */
 	unsigned workers, inflight;
 	struct qmsg **heap;
 	size_t nheap, capheap;
@@ -62,8 +61,8 @@ struct qjob {
 	struct workpool_job job;
 	struct queue *q;
 	struct qmsg *m;
-	struct envelope env; /* the job's copy; comes back updated */
-	struct policy pol;   /* copy */
+	struct envelope env;	 /* the job's copy; comes back updated */
+	struct queue_conf *conf; /* a reference */
 	double arrived;
 	int removed; /* left the queue (all final, or quarantined) */
 	time_t hold; /* the file could not be read: not again before this */
@@ -96,8 +95,6 @@ static void heap_swap(struct queue *q, size_t a, size_t b)
 	struct qmsg *t = q->heap[a];
 	q->heap[a] = q->heap[b];
 	q->heap[b] = t;
-	q->heap[a]->heap_idx = a;
-	q->heap[b]->heap_idx = b;
 }
 
 static void heap_up(struct queue *q, size_t i)
@@ -136,9 +133,8 @@ static int heap_push(struct queue *q, struct qmsg *m)
 		q->heap = g;
 		q->capheap = ncap;
 	}
-	m->heap_idx = q->nheap;
 	q->heap[q->nheap++] = m;
-	heap_up(q, m->heap_idx);
+	heap_up(q, q->nheap - 1);
 	return 0;
 }
 
@@ -148,10 +144,8 @@ static struct qmsg *heap_pop(struct queue *q)
 	q->nheap--;
 	if (q->nheap > 0) {
 		q->heap[0] = q->heap[q->nheap];
-		q->heap[0]->heap_idx = 0;
 		heap_down(q, 0);
 	}
-	top->heap_idx = NO_HEAP;
 	return top;
 }
 
@@ -199,7 +193,6 @@ static void index_add(struct queue *q, struct envelope *env, double arrived)
 	free(env);
 	m->arrived = arrived;
 	m->due = due_of(&m->env);
-	m->heap_idx = NO_HEAP;
 	if (heap_push(q, m) < 0) {
 		log_warn("%s: not scheduled until restart", m->env.id);
 		msg_free(m);
@@ -245,7 +238,7 @@ static void defer(struct qjob *j, struct envelope_rcpt *r, time_t now, const cha
 		  const char *dsn, const char *text)
 {
 	char buf[1024];
-	time_t expires = j->env.received + (time_t)j->pol.lifetime;
+	time_t expires = j->env.received + (time_t)j->conf->lifetime;
 
 	snprintf(buf, sizeof(buf), "%s %s", dsn, text);
 	rcpt_set_error(r, buf);
@@ -255,7 +248,7 @@ static void defer(struct qjob *j, struct envelope_rcpt *r, time_t now, const cha
 		return;
 	}
 	r->state = RCPT_DEFERRED;
-	r->next_try = now + queue_retry_delay(r->attempts, j->pol.retry_min, j->pol.retry_max);
+	r->next_try = now + queue_retry_delay(r->attempts, j->conf->retry_min, j->conf->retry_max);
 	if (r->next_try > expires)
 		r->next_try = expires; /* one last try when the lifetime ends */
 	log_rcpt(j, r, relay, dsn, "deferred", text);
@@ -274,8 +267,8 @@ static void deliver_local(struct qjob *j, struct envelope_rcpt *r, const uint8_t
 			  size_t len, time_t now)
 {
 	struct maildir_msg mm = {
-	    .root = j->pol.maildir_root,
-	    .hostname = j->pol.hostname,
+	    .root = j->conf->maildir_root,
+	    .hostname = j->conf->hostname,
 	    .qid = j->env.id,
 	    .sender = j->env.sender ? j->env.sender : "",
 	    .rcpt = r->addr,
@@ -284,7 +277,7 @@ static void deliver_local(struct qjob *j, struct envelope_rcpt *r, const uint8_t
 	};
 	char path[2048], err[1024];
 
-	if (j->pol.maildir_root == NULL) {
+	if (j->conf->maildir_root == NULL) {
 		defer(j, r, now, "local", "4.3.5", "maildir_root is not configured");
 		return;
 	}
@@ -382,12 +375,14 @@ static void deliver_work(struct workpool_job *job)
 
 static void dispatch(struct queue *q);
 
-static void policy_free(struct policy *p)
+/* Drops a reference; the last one frees. */
+static void conf_put(struct queue_conf *c)
 {
-	if (p == NULL)
+	if (c == NULL || --c->refs > 0)
 		return;
-	free(p->maildir_root);
-	free(p->hostname);
+	free(c->maildir_root);
+	free(c->hostname);
+	free(c);
 }
 
 static void deliver_done(struct workpool_job *job)
@@ -397,7 +392,6 @@ static void deliver_done(struct workpool_job *job)
 	struct qmsg *m = j->m;
 
 	q->inflight--;
-	m->busy = 0;
 	if (j->removed) {
 		envelope_free(&j->env);
 		index_remove(q, m);
@@ -412,7 +406,7 @@ static void deliver_done(struct workpool_job *job)
 			index_remove(q, m);
 		}
 	}
-	policy_free(&j->pol);
+	conf_put(j->conf);
 	free(j);
 	schedule(q);
 }
@@ -434,15 +428,10 @@ static void dispatch(struct queue *q)
 		j->q = q;
 		j->m = m;
 		j->arrived = m->arrived;
-		j->pol.maildir_root = q->pol->maildir_root ? strdup(q->pol->maildir_root) : NULL;
-		j->pol.hostname = strdup(q->pol->hostname ? q->pol->hostname : "localhost");
-		j->pol.retry_min = q->pol->retry_min;
-		j->pol.retry_max = q->pol->retry_max;
-		j->pol.lifetime = q->pol->lifetime;
-		j->pol.delay_warning = q->pol->delay_warning;
+		j->conf = q->conf;
+		j->conf->refs++;
 		j->job.work = deliver_work;
 		j->job.done = deliver_done;
-		m->busy = 1;
 		q->inflight++;
 		workpool_submit(q->pool, &j->job);
 	}
@@ -490,9 +479,9 @@ static void on_recovered(void *arg, struct envelope *env)
 	index_add(arg, env, (double)env->received);
 }
 
-static struct policy *policy_new(const struct config_smtp *cfg)
+static struct queue_conf *conf_new(const struct config_smtp *cfg)
 {
-	struct policy *p = calloc(1, sizeof(*p));
+	struct queue_conf *p = calloc(1, sizeof(*p));
 	char host[256];
 
 	if (p == NULL)
@@ -509,10 +498,9 @@ static struct policy *policy_new(const struct config_smtp *cfg)
 	p->retry_min = cfg->retry_min;
 	p->retry_max = cfg->retry_max;
 	p->lifetime = cfg->queue_lifetime;
-	p->delay_warning = cfg->delay_warning;
+	p->refs = 1;
 	if (p->hostname == NULL || (cfg->maildir_root && p->maildir_root == NULL)) {
-		policy_free(p);
-		free(p);
+		conf_put(p);
 		return NULL;
 	}
 	return p;
@@ -526,13 +514,12 @@ struct queue *queue_start(struct event_base *base, struct spool *sp, const struc
 		log_warn("queue: cannot allocate");
 		return NULL;
 	}
-	q->base = base;
 	q->sp = sp;
 	TAILQ_INIT(&q->all);
 	q->workers = cfg->delivery_workers ? cfg->delivery_workers : 1;
-	q->pol = policy_new(cfg);
+	q->conf = conf_new(cfg);
 	q->timer = evtimer_new(base, on_timer, q);
-	if (q->pol == NULL || q->timer == NULL) {
+	if (q->conf == NULL || q->timer == NULL) {
 		log_warn("queue: cannot allocate");
 		goto fail;
 	}
@@ -554,7 +541,7 @@ fail:
 
 int queue_reload(struct queue *q, const struct config_smtp *cfg)
 {
-	struct policy *p = policy_new(cfg);
+	struct queue_conf *p = conf_new(cfg);
 
 	if (p == NULL) {
 		log_warn("queue: reload");
@@ -562,9 +549,8 @@ int queue_reload(struct queue *q, const struct config_smtp *cfg)
 	}
 	if (cfg->delivery_workers != q->workers)
 		log_warnx("queue: delivery_workers changes at restart");
-	policy_free(q->pol);
-	free(q->pol);
-	q->pol = p;
+	conf_put(q->conf); /* jobs in flight keep theirs */
+	q->conf = p;
 	schedule(q);
 	return 0;
 }
@@ -586,8 +572,7 @@ void queue_stop(struct queue *q)
 		index_remove(q, m);
 	if (q->timer)
 		event_free(q->timer);
-	policy_free(q->pol);
-	free(q->pol);
+	conf_put(q->conf);
 	free(q->heap);
 	free(q);
 }

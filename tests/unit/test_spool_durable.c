@@ -1,11 +1,17 @@
 /* Unit tests for the spool's building blocks: the durable-write helper
- * (src/core/durable.c) and the worker pool (src/queue/workpool.c). */
+ * (src/core/durable.c) and the worker pool (src/queue/workpool.c). The
+ * group commit tests put a folder fsync of their own in the durable_dir,
+ * which waits until the test lets it finish, so that callers arrive in
+ * an order the test chooses. */
 #include "unit.h"
 
 #include "qtest.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <time.h>
 
 #include "core/durable.h"
 #include "core/log.h"
@@ -108,8 +114,9 @@ static void test_dir_sync_shared(void **state)
 		assert_int_equal(s[i].rc, 0);
 	}
 	assert_int_equal(dd.announced, 400);
-	assert_int_equal(dd.synced, 400);
 	assert_true(dd.nsyncs >= 1 && dd.nsyncs <= 400);
+	assert_int_equal(dd.nfailed, 0);
+	assert_null(dd.waiting);
 	print_message("400 sync requests, %lu directory fsyncs\n", (unsigned long)dd.nsyncs);
 	durable_dir_destroy(&dd);
 	close(fd);
@@ -117,15 +124,309 @@ static void test_dir_sync_shared(void **state)
 	free(dir);
 }
 
-/* A failed sync fails every caller it covered. */
+/* ---- an fsync the test orders ---- */
+
+/* Sync k (from 1) waits until the test opens gate k, then fails with
+ * result[k] (0: succeeds). */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, opened;
+	int result[16];
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, {0}};
+
+static int gated_sync(int fd)
+{
+	int k, e;
+
+	(void)fd;
+	pthread_mutex_lock(&gate.mu);
+	k = ++gate.started;
+	pthread_cond_broadcast(&gate.cv);
+	while (gate.opened < k)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	e = k < 16 ? gate.result[k] : 0;
+	pthread_mutex_unlock(&gate.mu);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static void gate_reset(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.started = gate.opened = 0;
+	memset(gate.result, 0, sizeof(gate.result));
+	pthread_mutex_unlock(&gate.mu);
+}
+
+/* Lets syncs up to k finish, the k-th with result e. */
+static void gate_open(int k, int e)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.result[k] = e;
+	gate.opened = k;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+/* Waits (at most 10 s) until *value, read under mu, reaches want. */
+static int wait_for(pthread_mutex_t *mu, const void *value, int is64, uint64_t want)
+{
+	for (int i = 0; i < 10000; i++) {
+		pthread_mutex_lock(mu);
+		uint64_t v = is64 ? *(const uint64_t *)value : (uint64_t) * (const int *)value;
+		pthread_mutex_unlock(mu);
+		if (v >= want)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Sync k has started (and waits at its gate). */
+static void started(int k)
+{
+	assert_int_equal(wait_for(&gate.mu, &gate.started, 0, (uint64_t)k), 0);
+}
+
+/* n renames have been announced: their callers wait inside
+ * durable_dir_sync (or run the sync). */
+static void announced(struct durable_dir *dd, uint64_t n)
+{
+	assert_int_equal(wait_for(&dd->mu, &dd->announced, 1, n), 0);
+}
+
+struct caller {
+	pthread_t t;
+	struct durable_dir *dd;
+	int rc, err;
+};
+
+static void *caller_run(void *arg)
+{
+	struct caller *c = arg;
+	c->rc = durable_dir_sync(c->dd);
+	c->err = c->rc < 0 ? errno : 0;
+	return NULL;
+}
+
+static void call(struct caller *c, struct durable_dir *dd)
+{
+	c->dd = dd;
+	c->rc = c->err = 99;
+	assert_int_equal(pthread_create(&c->t, NULL, caller_run, c), 0);
+}
+
+static void join(struct caller *c, int rc, int err)
+{
+	pthread_join(c->t, NULL);
+	assert_int_equal(c->rc, rc);
+	assert_int_equal(c->err, err);
+}
+
+/* Group commit: while one fsync runs, N callers announce their renames;
+ * when it ends, exactly one more fsync covers all N. */
+static void test_group_commit(void **state)
+{
+	enum { N = 8 };
+	struct durable_dir dd;
+	struct caller first, c[N];
+
+	gate_reset();
+	assert_int_equal(durable_dir_init(&dd, -1), 0);
+	dd.sync = gated_sync;
+	call(&first, &dd);
+	started(1);
+	for (int i = 0; i < N; i++)
+		call(&c[i], &dd);
+	announced(&dd, 1 + N);
+	gate_open(2, 0); /* the running sync and the next one may finish */
+	join(&first, 0, 0);
+	for (int i = 0; i < N; i++)
+		join(&c[i], 0, 0);
+	assert_int_equal(dd.nsyncs, 2);
+	assert_int_equal(gate.started, 2);
+	assert_null(dd.waiting);
+	durable_dir_destroy(&dd);
+}
+
+/* A failed sync fails every caller it covered, and only those: the next
+ * caller gets the next sync's result (a lost write is reported once). */
 static void test_dir_sync_error(void **state)
 {
+	enum { N = 5 };
 	struct durable_dir dd;
+	struct caller first, c[N], later;
+
+	gate_reset();
+	assert_int_equal(durable_dir_init(&dd, -1), 0);
+	dd.sync = gated_sync;
+	call(&first, &dd);
+	started(1);
+	for (int i = 0; i < N; i++)
+		call(&c[i], &dd);
+	announced(&dd, 1 + N);
+	gate_open(1, 0);
+	join(&first, 0, 0); /* its sync succeeded */
+	started(2);
+	gate_open(2, EIO); /* the sync of the N fails */
+	for (int i = 0; i < N; i++)
+		join(&c[i], -1, EIO);
+	gate_open(3, 0);
+	call(&later, &dd);
+	join(&later, 0, 0);
+	assert_int_equal(dd.nsyncs, 3);
+	assert_int_equal(dd.nfailed, 1);
+	durable_dir_destroy(&dd);
+
+	/* The real fsync's error comes through too. */
 	assert_int_equal(durable_dir_init(&dd, -1), 0); /* fsync(-1): EBADF */
 	assert_int_equal(durable_dir_sync(&dd), -1);
 	assert_int_equal(errno, EBADF);
-	assert_int_equal(dd.failed, 1);
+	assert_int_equal(dd.nfailed, 1);
 	durable_dir_destroy(&dd);
+}
+
+/* A caller held up (by a signal handler that waits) inside
+ * durable_dir_sync, so that syncs run and end before it looks again. */
+static sem_t paused, resume;
+
+static void on_pause(int sig)
+{
+	int e = errno;
+	(void)sig;
+	sem_post(&paused);
+	while (sem_wait(&resume) < 0 && errno == EINTR)
+		;
+	errno = e;
+}
+
+static void hold_up(struct caller *c)
+{
+	struct timespec ts;
+
+	assert_int_equal(pthread_kill(c->t, SIGUSR1), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	assert_int_equal(sem_timedwait(&paused, &ts), 0);
+}
+
+/*
+ * The review's case: a sync covering a caller's rename succeeds, and a
+ * later sync fails before that caller gets the mutex back. The caller
+ * must get the success (its rename is durable; an error would make the
+ * spool unlink a durable message and answer 452). And the converse: a
+ * caller whose sync failed gets the failure even if a later one
+ * succeeds before it looks.
+ */
+static void test_dir_sync_first_result(void **state)
+{
+	struct durable_dir dd;
+	struct caller t0, w, t1, t2, w2, t3, t4;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_pause;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	sem_init(&paused, 0, 0);
+	sem_init(&resume, 0, 0);
+	gate_reset();
+	assert_int_equal(durable_dir_init(&dd, -1), 0);
+	dd.sync = gated_sync;
+
+	call(&t0, &dd); /* rename 1, sync 1 */
+	started(1);
+	call(&w, &dd); /* rename 2: waits for sync 2 */
+	announced(&dd, 2);
+	hold_up(&w);
+	call(&t1, &dd); /* rename 3 */
+	announced(&dd, 3);
+	gate_open(1, 0);
+	join(&t0, 0, 0);
+	started(2); /* run by t1, covers renames 2 and 3 */
+	gate_open(2, 0);
+	join(&t1, 0, 0);
+
+	call(&t2, &dd); /* rename 4, sync 3 */
+	started(3);
+	call(&w2, &dd); /* rename 5: waits for sync 4 */
+	announced(&dd, 5);
+	hold_up(&w2);
+	gate_open(3, EIO);
+	join(&t2, -1, EIO);
+	call(&t3, &dd); /* rename 6, sync 4: covers 5 and 6, fails */
+	started(4);
+	gate_open(4, EIO);
+	join(&t3, -1, EIO);
+	call(&t4, &dd); /* rename 7, sync 5: succeeds */
+	started(5);
+	gate_open(5, 0);
+	join(&t4, 0, 0);
+
+	/* w's sync (2) succeeded, though syncs 3 and 4 failed since; w2's
+	 * (4) failed, though sync 5 succeeded since. */
+	sem_post(&resume);
+	sem_post(&resume);
+	join(&w, 0, 0);
+	join(&w2, -1, EIO);
+	assert_int_equal(dd.nsyncs, 5);
+	assert_int_equal(dd.nfailed, 2);
+	assert_null(dd.waiting);
+	durable_dir_destroy(&dd);
+	signal(SIGUSR1, SIG_DFL);
+	sem_destroy(&paused);
+	sem_destroy(&resume);
+}
+
+/* After the rename, a failed folder sync leaves a replacing file in place
+ * (the one it replaced is gone: a state file must not vanish), and takes
+ * a published one away (a mail must not be there twice after a retry). */
+static void test_sync_fails_after_rename(void **state)
+{
+	char *dir = scratch_dir(), path[4096];
+	int root = open(dir, O_RDONLY | O_DIRECTORY);
+	int tmp = durable_opendir(root, "tmp", 0700);
+	int dst = durable_opendir(root, "dst", 0700);
+	int dst_path = openat(root, "dst", O_PATH | O_DIRECTORY); /* fsync: EBADF */
+	struct durable_dir good, bad;
+	struct iovec old = {"old", 3}, new = {"new!", 4};
+	size_t len;
+	char *got;
+
+	assert_true(tmp >= 0 && dst >= 0 && dst_path >= 0);
+	assert_int_equal(durable_dir_init(&good, dst), 0);
+	assert_int_equal(durable_dir_init(&bad, dst_path), 0);
+	assert_int_equal(durable_replace(tmp, "t", &good, "state", &old, 1), 0);
+	assert_int_equal(durable_replace(tmp, "t", &bad, "state", &new, 1), -1);
+	assert_int_equal(errno, EBADF);
+	snprintf(path, sizeof(path), "%s/dst/state", dir);
+	got = slurp(path, &len);
+	assert_non_null(got); /* not unlinked */
+	assert_int_equal(len, 4);
+	assert_memory_equal(got, "new!", 4);
+	free(got);
+	assert_int_equal(count_files(dir, "tmp"), 0);
+
+	assert_int_equal(durable_publish(tmp, "m", dst_path, "mail", &new, 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(count_files(dir, "dst"), 1); /* the state only */
+	assert_int_equal(count_files(dir, "tmp"), 0);
+	assert_int_equal(durable_publish(tmp, "m", dst, "mail", &new, 1), 0);
+	assert_int_equal(count_files(dir, "dst"), 2);
+	assert_int_equal(count_files(dir, "tmp"), 0);
+
+	durable_dir_destroy(&good);
+	durable_dir_destroy(&bad);
+	close(dst_path);
+	close(dst);
+	close(tmp);
+	close(root);
+	rm_rf(dir);
+	free(dir);
 }
 
 struct job {
@@ -179,8 +480,13 @@ static void test_workpool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_write_errors),    cmocka_unit_test(test_replace),
-	    cmocka_unit_test(test_dir_sync_shared), cmocka_unit_test(test_dir_sync_error),
+	    cmocka_unit_test(test_write_errors),
+	    cmocka_unit_test(test_replace),
+	    cmocka_unit_test(test_dir_sync_shared),
+	    cmocka_unit_test(test_group_commit),
+	    cmocka_unit_test(test_dir_sync_error),
+	    cmocka_unit_test(test_dir_sync_first_result),
+	    cmocka_unit_test(test_sync_fails_after_rename),
 	    cmocka_unit_test(test_workpool),
 	};
 	log_init("test_spool_durable", LOG_LEVEL_WARN);
