@@ -1,13 +1,64 @@
 /* Unit tests for the queue's file format (src/queue/qfile.c) and its
- * checksum: round trips, and the reader refusing every truncated,
- * bit-flipped or malformed file. */
+ * checksum: round trips, the reader refusing every truncated, bit-flipped
+ * or malformed file, and out of memory told apart from corruption. */
 #include "unit.h"
 
 #include "qtest.h"
 
+#include <errno.h>
+
 #include "core/crc32c.h"
 #include "core/log.h"
 #include "queue/qfile.h"
+
+/*
+ * Failing allocations: while alloc_countdown is armed, the allocation
+ * that brings it to 0 fails. These wrappers stand in for the C library's
+ * (which they call); sanitizers bring their own allocator, so under them
+ * the test that needs them is skipped.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_ALLOC_HOOK 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ALLOC_HOOK 1
+#endif
+
+#ifndef NO_ALLOC_HOOK
+static long alloc_countdown;
+static int alloc_failed;
+
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+
+static int alloc_fails(void)
+{
+	if (alloc_countdown > 0 && --alloc_countdown == 0) {
+		alloc_failed = 1;
+		errno = ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+void *malloc(size_t n)
+{
+	return alloc_fails() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return alloc_fails() ? NULL : __libc_realloc(p, n);
+}
+#endif
 
 static struct envelope_rcpt rcpts[] = {
     {.addr = "b@example.test", .orcpt = "B@Example.test", .kind = RCPT_LOCAL},
@@ -352,6 +403,145 @@ static void test_state(void **state)
 	envelope_free(&other);
 }
 
+#ifndef NO_ALLOC_HOOK
+/* What one reader needs: the file image, on disk too, and a message
+ * envelope for the state readers. */
+struct oom_case {
+	const uint8_t *file;
+	size_t len;
+	uint8_t *scratch;
+	int fd;
+	struct envelope *base;
+};
+
+static int oom_parse_message(struct oom_case *c)
+{
+	struct envelope env;
+	size_t body;
+	char err[128];
+	memcpy(c->scratch, c->file, c->len);
+	int rc = qfile_parse_message(c->scratch, c->len, &env, &body, err, sizeof(err));
+	if (rc == 0)
+		envelope_free(&env);
+	return rc;
+}
+
+static int oom_read_envelope(struct oom_case *c)
+{
+	struct envelope env;
+	char err[128];
+	int rc = qfile_read_envelope(c->fd, &env, err, sizeof(err));
+	if (rc == 0)
+		envelope_free(&env);
+	return rc;
+}
+
+static int oom_load(struct oom_case *c)
+{
+	struct envelope env;
+	uint8_t *data;
+	size_t body;
+	char err[128];
+	int rc = qfile_load(c->fd, &env, &data, &body, err, sizeof(err));
+	if (rc == 0) {
+		envelope_free(&env);
+		free(data);
+	}
+	return rc;
+}
+
+static int oom_parse_state(struct oom_case *c)
+{
+	char err[128];
+	return qfile_parse_state(c->file, c->len, c->base, err, sizeof(err));
+}
+
+static int oom_read_state(struct oom_case *c)
+{
+	char err[128];
+	return qfile_read_state(c->fd, c->base, err, sizeof(err));
+}
+
+/* Fails each allocation fn makes, one run at a time, until a run makes
+ * none fail (it must then succeed). Returns how many were failed. */
+static int fail_each_allocation(int (*fn)(struct oom_case *), struct oom_case *c)
+{
+	for (int k = 1; k < 1000; k++) {
+		alloc_failed = 0;
+		alloc_countdown = k;
+		int rc = fn(c), e = errno;
+		alloc_countdown = 0;
+		if (!alloc_failed) {
+			assert_int_equal(rc, 0);
+			return k - 1;
+		}
+		if (rc != -1 || e != ENOMEM)
+			fail_msg("allocation %d failed: returned %d, errno %s (not ENOMEM)", k, rc,
+				 strerror(e));
+	}
+	fail_msg("more than 1000 allocations");
+	return -1;
+}
+#endif
+
+/* Out of memory is not corruption: whichever allocation of a reader
+ * fails, the reader says ENOMEM, never EBADMSG (which quarantines a good
+ * file at delivery and at start-up). */
+static void test_out_of_memory(void **state)
+{
+#ifdef NO_ALLOC_HOOK
+	skip();
+#else
+	struct envelope in = sample(), env;
+	struct oom_case c = {0};
+	size_t len, body, slen;
+	char *dir = scratch_dir(), path[4096], err[256];
+	uint8_t *file = message_file(&in, &len), *st;
+
+	/* The allocator hook does fail (or this test proves nothing). */
+	alloc_countdown = 1;
+	void *volatile p = malloc(16);
+	assert_null(p);
+	assert_int_equal(alloc_countdown, 0);
+
+	c.file = file;
+	c.len = len;
+	c.scratch = malloc(len);
+	snprintf(path, sizeof(path), "%s/msg", dir);
+	assert_int_equal(spit(path, file, len), 0);
+	c.fd = open(path, O_RDONLY);
+	assert_true(c.fd >= 0);
+	/* Strings in every record that has them, and a recipient array. */
+	assert_true(fail_each_allocation(oom_parse_message, &c) >= 5);
+	assert_true(fail_each_allocation(oom_read_envelope, &c) >= 6);
+	assert_true(fail_each_allocation(oom_load, &c) >= 6);
+	close(c.fd);
+
+	memcpy(c.scratch, file, len);
+	assert_int_equal(qfile_parse_message(c.scratch, len, &env, &body, err, sizeof(err)), 0);
+	struct evbuffer *b = qfile_state_file(&env);
+	slen = evbuffer_get_length(b);
+	st = malloc(slen);
+	evbuffer_remove(b, st, slen);
+	evbuffer_free(b);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	assert_int_equal(spit(path, st, slen), 0);
+	c.file = st;
+	c.len = slen;
+	c.base = &env;
+	c.fd = open(path, O_RDONLY);
+	assert_true(fail_each_allocation(oom_parse_state, &c) >= 2); /* array, error text */
+	assert_true(fail_each_allocation(oom_read_state, &c) >= 3);
+	close(c.fd);
+	envelope_free(&env);
+	free(st);
+	free(c.scratch);
+	free(file);
+	rm_rf(dir);
+	free(dir);
+#endif
+}
+
 static void test_ids(void **state)
 {
 	assert_true(qfile_id_valid("0123456789AB"));
@@ -368,7 +558,8 @@ int main(void)
 	    cmocka_unit_test(test_crc32c),     cmocka_unit_test(test_crc_evbuffer),
 	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_bit_flips),  cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_state),      cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_state),      cmocka_unit_test(test_out_of_memory),
+	    cmocka_unit_test(test_ids),
 	};
 	log_init("test_spool_qfile", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
