@@ -1,17 +1,114 @@
 /* Unit tests for src/queue/queue.c: the scheduler and runner over a real
  * spool, delivering into a real Maildir: local delivery, remote recipients
  * deferred, unwritable mailboxes deferred then retried, restart, a corrupt
- * file quarantined at delivery, expiry, backoff. */
+ * file quarantined at delivery, an unreadable one held and retried, out of
+ * memory never taken for corruption, expiry, backoff. */
 #include "unit.h"
 
 #include "qtest.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "core/log.h"
 #include "queue/qfile.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
+
+/*
+ * Failing allocations: while fail_size is set, allocations of exactly that
+ * size fail, on the loop thread or on the others (fail_on_loop). These
+ * wrappers stand in for the C library's (which they call); sanitizers
+ * bring their own allocator, so under them the tests that need them are
+ * skipped.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_ALLOC_HOOK 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ALLOC_HOOK 1
+#endif
+
+static pthread_t loop_thread;
+static atomic_size_t fail_size;
+static atomic_int fail_on_loop, failed_allocs;
+
+#ifndef NO_ALLOC_HOOK
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+
+static int alloc_fails(size_t n)
+{
+	size_t want = atomic_load(&fail_size);
+
+	if (want == 0 || n != want ||
+	    !pthread_equal(pthread_self(), loop_thread) != !atomic_load(&fail_on_loop))
+		return 0;
+	atomic_fetch_add(&failed_allocs, 1);
+	errno = ENOMEM;
+	return 1;
+}
+
+void *malloc(size_t n)
+{
+	return alloc_fails(n) ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return n && size <= SIZE_MAX / n && alloc_fails(n * size) ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return alloc_fails(n) ? NULL : __libc_realloc(p, n);
+}
+#endif
+
+/* Arms (size > 0: counting from 0) or disarms (0: the count stays). */
+static void fail_allocations(size_t size, int on_loop)
+{
+	atomic_store(&fail_on_loop, on_loop);
+	if (size)
+		atomic_store(&failed_allocs, 0);
+	atomic_store(&fail_size, size);
+}
+
+/* The log (stderr) into a file while a test looks for a line in it. */
+static char log_path[4200];
+static int saved_stderr = -1;
+
+static void log_capture(const char *dir)
+{
+	snprintf(log_path, sizeof(log_path), "%s/log", dir);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	assert_true(fd >= 0);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void log_release(void)
+{
+	if (saved_stderr < 0)
+		return;
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+}
+
+static int logged(const char *what)
+{
+	char *text = slurp(log_path, NULL);
+	int found = text != NULL && strstr(text, what) != NULL;
+	free(text);
+	return found;
+}
 
 struct fixture {
 	char *dir, spool[4096], mail[4096];
@@ -59,6 +156,8 @@ static void stop(struct fixture *f)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	fail_allocations(0, 0);
+	log_release();
 	queue_stop(f->q);
 	spool_close(f->sp);
 	event_base_free(f->base);
@@ -75,11 +174,12 @@ static void on_done(void *arg, int err)
 	f->errs += err != 0;
 }
 
-/* Commits a message for the given recipients; returns its ID. */
-static void commit(struct fixture *f, struct envelope_rcpt *rcpts, size_t n, char *id)
+/* Commits a message from sender for the given recipients; returns its ID. */
+static void commit_from(struct fixture *f, const char *sender, struct envelope_rcpt *rcpts,
+			size_t n, char *id)
 {
 	static const char msg[] = "Subject: test\r\n\r\nhello\r\n";
-	struct envelope e = {.sender = "a@example.org",
+	struct envelope e = {.sender = (char *)sender,
 			     .helo = "h",
 			     .client_addr = "127.0.0.1",
 			     .rcpts = rcpts,
@@ -94,6 +194,11 @@ static void commit(struct fixture *f, struct envelope_rcpt *rcpts, size_t n, cha
 	spool_txn_commit(tx, &e, on_done, f);
 	assert_int_equal(loop_until(f->base, &f->done, want), 0);
 	assert_int_equal(f->errs, 0);
+}
+
+static void commit(struct fixture *f, struct envelope_rcpt *rcpts, size_t n, char *id)
+{
+	commit_from(f, "a@example.org", rcpts, n, id);
 }
 
 /* Runs the loop until pred holds, for at most seconds. */
@@ -297,12 +402,12 @@ static void test_corrupt_quarantined(void **state)
 	assert_true(mails(f, "example.test/b") <= 0);
 }
 
-static int two_seconds_passed(struct fixture *f)
+static char held_line[128];
+
+static int read_was_tried(struct fixture *f)
 {
-	static time_t start;
-	if (start == 0)
-		start = time(NULL);
-	return time(NULL) >= start + 3;
+	(void)f;
+	return logged(held_line);
 }
 
 /* A queue file that cannot be read (not corrupt: here a folder in its
@@ -311,6 +416,7 @@ static void test_unreadable_held(void **state)
 {
 	struct fixture *f = *state;
 	struct envelope_rcpt r[] = {{.addr = "x@elsewhere.test", .kind = RCPT_REMOTE}};
+	struct envelope env;
 	char id[32], p[8192], bak[8300], st[8192];
 
 	start(f);
@@ -326,13 +432,104 @@ static void test_unreadable_held(void **state)
 	snprintf(bak, sizeof(bak), "%s.bak", p);
 	assert_int_equal(rename(p, bak), 0);
 	assert_int_equal(mkdir(p, 0700), 0);
-	log_set_level(LOG_LEVEL_ERROR);
-	run_until(f, two_seconds_passed, 5); /* the retry comes and fails */
-	log_set_level(LOG_LEVEL_WARN);
+	/* The retry comes, cannot read the file, and says why. */
+	snprintf(held_line, sizeof(held_line), "%s: cannot read the queue file: Is a directory",
+		 id);
+	log_capture(f->dir);
+	assert_int_equal(run_until(f, read_was_tried, 10), 0);
+	log_release();
 	assert_int_equal(queue_count(f->q), 1);
 	assert_int_equal(count_files(f->spool, "quarantine"), 0);
 	assert_int_equal(rmdir(p), 0);
 	assert_int_equal(rename(bak, p), 0);
+	/* Not an attempt: the recipient's state is the first attempt's. */
+	assert_int_equal(read_states(f, id, &env), 0);
+	assert_int_equal(env.rcpts[0].attempts, 1);
+	envelope_free(&env);
+}
+
+static int read_or_quarantined(struct fixture *f)
+{
+	return logged(held_line) || count_files(f->spool, "quarantine") > 0;
+}
+
+/* Out of memory while a good queue file is read for delivery says
+ * nothing about the file: the message is held and tried again, never
+ * quarantined. (The allocation failed is the sender's copy.) */
+static void test_out_of_memory_held(void **state)
+{
+#ifdef NO_ALLOC_HOOK
+	skip();
+#else
+	struct fixture *f = *state;
+	struct envelope_rcpt r[] = {{.addr = "b@example.test"}};
+	char sender[160], id[32], p[8192];
+
+	memset(sender, 'o', 150);
+	strcpy(sender + 150, "@e.org");
+	f->sp = spool_open(f->spool, f->base);
+	commit_from(f, sender, r, 1, id);
+	spool_close(f->sp);
+	f->sp = NULL;
+	snprintf(held_line, sizeof(held_line),
+		 "%s: cannot read the queue file: Cannot allocate memory", id);
+	log_capture(f->dir);
+	fail_allocations(strlen(sender) + 1, 0); /* on the delivery workers */
+	start(f);
+	assert_int_equal(run_until(f, read_or_quarantined, 10), 0);
+	fail_allocations(0, 0);
+	log_release();
+	assert_true(atomic_load(&failed_allocs) >= 1);
+	assert_int_equal(count_files(f->spool, "quarantine"), 0);
+	assert_int_equal(queue_count(f->q), 1);
+	snprintf(p, sizeof(p), "%s/queue/%s", f->spool, id);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(mails(f, "example.test/b"), -1); /* not delivered yet */
+#endif
+}
+
+static char long_box[4096];
+
+static int delivered_long(struct fixture *f)
+{
+	(void)f;
+	return count_files(long_box, "new") == 1;
+}
+
+/* A delivery job takes no allocation of its own for the configuration
+ * (it once copied maildir_root, and when that failed deferred the mail
+ * as "maildir_root is not configured"): with every allocation of that
+ * size failing on the loop thread, mail is still delivered. */
+static void test_no_config_copy(void **state)
+{
+#ifdef NO_ALLOC_HOOK
+	skip();
+#else
+	struct fixture *f = *state;
+	struct envelope_rcpt r[] = {{.addr = "b@example.test"}};
+	static char root[4096];
+	size_t n;
+
+	/* A length nothing else allocates: 1236 bytes in 200-byte parts. */
+	snprintf(root, sizeof(root), "%s", f->mail);
+	while ((n = strlen(root)) < 1236) {
+		size_t part = 1236 - n - 1 < 200 ? 1236 - n - 1 : 200;
+		root[n] = '/';
+		memset(root + n + 1, 'm', part);
+		root[n + 1 + part] = '\0';
+	}
+	assert_int_equal(strlen(root), 1236);
+	snprintf(long_box, sizeof(long_box), "%s/example.test/b", root);
+	f->cfg.maildir_root = root;
+	start(f);
+	fail_allocations(strlen(root) + 1, 1);
+	void *volatile p = malloc(strlen(root) + 1); /* the hook does fail */
+	assert_null(p);
+	commit(f, r, 1, NULL);
+	assert_int_equal(run_until(f, delivered_long, 10), 0);
+	fail_allocations(0, 0);
+	assert_int_equal(run_until(f, queue_empty, 10), 0);
+#endif
 }
 
 /* Past queue_lifetime a temporary failure is final. */
@@ -374,8 +571,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupt_quarantined, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_held, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_out_of_memory_held, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_config_copy, setup, teardown),
 	    cmocka_unit_test(test_retry_delay),
 	};
+	loop_thread = pthread_self();
 	log_init("test_queue", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
