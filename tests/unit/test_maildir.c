@@ -1,11 +1,13 @@
 /* Unit tests for src/deliver/maildir.c: layout, unique names, content
  * (headers prepended, CRLF made LF), unsafe addresses, unwritable
- * mailboxes. */
+ * mailboxes, a mail root below folders that may be searched, not read. */
 #include "unit.h"
 
 #include "qtest.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <sys/wait.h>
 
 #include "core/log.h"
 #include "deliver/maildir.h"
@@ -141,6 +143,68 @@ static void test_unwritable(void **state)
 	free(root);
 }
 
+/* Delivers twice (a new mailbox, then the same one again) into root;
+ * 0, or the errno of the first failure. */
+static int deliver_twice(const char *root)
+{
+	char path[2048], err[512];
+	struct maildir_msg m = {.root = root,
+				.hostname = "h",
+				.qid = "65A1B2C3D4E5",
+				.sender = "",
+				.rcpt = "b@example.test",
+				.content = (const uint8_t *)"x\r\n",
+				.len = 3};
+
+	for (int i = 0; i < 2; i++)
+		if (maildir_deliver(&m, path, sizeof(path), err, sizeof(err)) < 0)
+			return errno ? errno : EIO;
+	return 0;
+}
+
+/*
+ * The mail root below a folder that its user may search but not read
+ * (mode 0711, as home folders often are): the mailbox is opened by its
+ * path, as open(2) would, not component by component from "/" (which
+ * needs to read every folder on the way). As root, the delivery runs in
+ * a child that became nobody, since root reads everything.
+ */
+static void test_search_only_parent(void **state)
+{
+	char *top = scratch_dir(), root[4096], p[8192];
+	int rc;
+
+	snprintf(root, sizeof(root), "%s/mail", top);
+	assert_int_equal(mkdir(root, 0700), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(top, 0311), 0); /* no read for its owner */
+		rc = deliver_twice(root);
+		chmod(top, 0700);
+	} else {
+		assert_int_equal(chmod(top, 0711), 0);
+		assert_int_equal(chown(root, 65534, 65534), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+				_exit(100);
+			_exit(deliver_twice(root));
+		}
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		rc = WEXITSTATUS(status);
+	}
+	if (rc != 0)
+		fail_msg("delivery failed: %s", rc == 100 ? "cannot become nobody" : strerror(rc));
+	snprintf(p, sizeof(p), "%s/example.test/b", root);
+	assert_int_equal(count_files(p, "new"), 2);
+	assert_int_equal(count_files(p, "cur"), 0);
+	assert_int_equal(count_files(p, "tmp"), 0);
+	rm_rf(top);
+	free(top);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +212,7 @@ int main(void)
 	    cmocka_unit_test(test_null_sender_and_host),
 	    cmocka_unit_test(test_unsafe_addresses),
 	    cmocka_unit_test(test_unwritable),
+	    cmocka_unit_test(test_search_only_parent),
 	};
 	log_init("test_maildir", LOG_LEVEL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
