@@ -77,8 +77,8 @@ int durable_dir_sync(struct durable_dir *d);
  * the rename, the temporary file is unlinked and dst/name is as it was;
  * after it (the folder sync failed), the new file stays in place, since
  * the one it replaced is gone already and unlinking the new one would
- * leave neither. It may then or may not survive a crash: either the old
- * file or the new one does.
+ * leave neither. A crash then leaves either the old file (if there was
+ * one) or the new one.
  */
 int durable_replace(int tmpdirfd, const char *tmpname, struct durable_dir *dst, const char *name,
 		    const struct iovec *iov, int iovcnt);
@@ -86,7 +86,7 @@ int durable_replace(int tmpdirfd, const char *tmpname, struct durable_dir *dst, 
 /*
  * The same sequence for a new file that must be durable or absent (a
  * delivered mail), in a folder without concurrent committers to share a
- * sync with: dstfd itself is fsync'd. If that fails, dst/name is unlinked
+ * sync with: dstfd itself is fsync'd. If that fails, dstfd/name is unlinked
  * again, so that a retry does not find, beside its own copy, one that
  * might not last: -1 with errno, and nothing of the file remains.
  */
