@@ -18,8 +18,9 @@ got 250, the sequence docs/QUEUE.md promises:
 For every Maildir copy: the file fsync'd and closed before its rename
 into new/, new/ fsync'd after the rename, and that sync done before the
 message left the queue (the delivery counts). Every folder created (spool,
-mailbox) has its parent fsync'd before anything is renamed into it. And
-the SMTP loop thread never calls fsync while it serves.
+mailbox) has its parent fsync'd before anything in it counts (a 250, a
+message leaving the queue). And the SMTP loop thread never calls fsync
+while it serves.
 
 Order is the order of strace's output lines, not its timestamps: strace
 prints a call's entry before the kernel runs it and its exit after, while
@@ -54,7 +55,7 @@ SOCK_WRITES = {"write", "writev", "sendto", "sendmsg"}
 SYNCS = {"fsync", "fdatasync"}
 QUEUED_RE = re.compile(r"queued as ([0-9A-F]{12})")
 SENDER = "sender@example.org"
-MKDIR_RACE_FAILS = False  # see the folder check at the end of the test
+MKDIR_RACE_FAILS = False  # see the folder check in check_trace
 
 
 # ---- reading strace's output ----
@@ -195,12 +196,12 @@ class Trace:
             elif c.name == "rename" and len(a) >= 2:
                 c.src, c.dst = at_path(None, a[0], cwd), at_path(None, a[1], cwd)
                 self.renames.append(c)
-            elif c.name in ("unlinkat", "unlink"):
-                c.path = at_path(a[0], a[1], cwd) if c.name == "unlinkat" else at_path(None, a[0], cwd)
-                self.removals.append(c)
-            elif c.name in ("mkdirat", "mkdir"):
-                c.path = at_path(a[0], a[1], cwd) if c.name == "mkdirat" else at_path(None, a[0], cwd)
-                self.mkdirs.append(c)
+            elif c.name in ("unlinkat", "mkdirat") and len(a) >= 2:
+                c.path = at_path(a[0], a[1], cwd)
+                (self.removals if c.name == "unlinkat" else self.mkdirs).append(c)
+            elif c.name in ("unlink", "mkdir") and a:
+                c.path = at_path(None, a[0], cwd)
+                (self.removals if c.name == "unlink" else self.mkdirs).append(c)
             else:
                 p = fd_path(a[0]) if a else None
                 if p is None:
@@ -254,6 +255,8 @@ def dir_synced_between(tr, folder, after, before):
 # ---- sending ----
 
 class Sent:
+    """One message to send, and what the server answered to it."""
+
     def __init__(self, mid, rcpts, size, how):
         self.mid, self.rcpts, self.size, self.how = mid, rcpts, size, how
         self.code = self.qid = self.port = None
@@ -454,9 +457,11 @@ def check_trace(trace_path, folder, sent):
         else:
             problems.append(what)
 
-    # No fsync on the loop thread while it serves.
-    first = min(r.start for r in replies) if replies else 0
-    last = max(r.end for r in replies) if replies else 0
+    # No fsync on the loop thread while it serves (from its first byte
+    # written to a client to its last).
+    served = [c for c in tr.sock_writes if c.pid in loop_threads]
+    first = min(c.start for c in served) if served else 0
+    last = max(c.end for c in served) if served else 0
     for path, syncs in tr.syncs.items():
         for s in syncs:
             if s.pid in loop_threads and first <= s.start <= last:
