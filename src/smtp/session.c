@@ -8,11 +8,13 @@
  * of an over-long line being discarded. A failed BDAT leaves the session
  * in a "BDAT failed" state until the LAST chunk (or RSET, MAIL, EHLO):
  * the chunks the client pipelined behind the failed one are skipped and
- * get its reply again, without counting as errors (RFC 3030, Postfix). Replies are appended to the
- * output buffer and go out together when the callback returns, so a
- * pipelined batch costs one write. After the final dot the session stops
- * reading until the spool's commit callback has answered 250 (or 452);
- * then the commands pipelined behind the dot are taken up.
+ * get its reply again, without counting as errors (RFC 3030, Postfix).
+ *
+ * Replies are appended to the output buffer and go out together when the
+ * callback returns, so a pipelined batch costs one write. After the final
+ * dot the session stops reading until the spool's commit callback has
+ * answered 250 (or 452); then the commands pipelined behind the dot are
+ * taken up.
  */
 #include "smtp/session.h"
 

@@ -105,9 +105,8 @@ __attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, co
 	text_add(t, buf, (size_t)n);
 }
 
-/* "BDAT n[ LAST]" followed by n octets: lines of 'x' ending in CR LF,
- * each starting with a command, so that a chunk whose framing is lost
- * would show up as commands being answered. */
+/* "BDAT n[ LAST]" followed by n octets: lines "QUIT xxx...", so that a
+ * chunk whose framing were lost would show up as commands answered. */
 static void bdat(struct text *t, size_t n, int last)
 {
 	static const char line[] = "QUIT xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
@@ -176,8 +175,8 @@ static void expect(const char *got, const char *want)
 		fail_msg("replies:\n%s\nwanted:\n%s", got, want);
 }
 
-/* Replaces each "queued as ID" with "queued as ID" in place, whatever the
- * ID, so that the replies compare with a fixed text. */
+/* Writes the literal "ID" over the queue ID of each "queued as 4F3A...",
+ * in place, so that the replies compare with a fixed text. */
 static void mask_ids(char *s)
 {
 	char *p;
