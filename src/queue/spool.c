@@ -123,6 +123,12 @@ static int frame_content(struct spool_txn *tx, struct evbuffer *out)
  * to SPOOL_FREE_MAX files and SPOOL_FREE_BYTES in all, none larger than
  * SPOOL_FREE_SIZE, and all of it given back when the disk runs short. A
  * file in free/ holds nothing that matters; recovery empties free/.
+ *
+ * A file is written over only once a sync of queue/ that began after it
+ * left queue/ has finished: until then a power cut could bring its old
+ * name back, and it would come back holding another message's bytes
+ * (quarantined, never delivered, but an alarm for nothing). The pool is a
+ * ring, oldest first, so the file taken is the one most likely synced.
  */
 
 static void free_name(uint32_t n, char *out)
@@ -130,18 +136,41 @@ static void free_name(uint32_t n, char *out)
 	snprintf(out, 16, "F%08" PRIx32, n);
 }
 
-/* Moves a file from free/ to tmp/id; -1 when there is none. */
+/* Renames queued by the queue/ folder so far (durable.h's counters). */
+static uint64_t qdir_announced(struct spool *sp)
+{
+	uint64_t n;
+	pthread_mutex_lock(&sp->qdir.mu);
+	n = sp->qdir.announced;
+	pthread_mutex_unlock(&sp->qdir.mu);
+	return n;
+}
+
+static uint64_t qdir_synced(struct spool *sp)
+{
+	uint64_t n;
+	pthread_mutex_lock(&sp->qdir.mu);
+	n = sp->qdir.synced;
+	pthread_mutex_unlock(&sp->qdir.mu);
+	return n;
+}
+
+/* Moves the oldest file of the pool to tmp/id, if a sync of queue/ has
+ * covered its leaving; -1 when there is none to take. */
 static int recycled_take(struct spool *sp, const char *id)
 {
+	uint64_t synced = qdir_synced(sp);
 	struct spool_free f;
 	char name[16];
 
 	pthread_mutex_lock(&sp->free_mu);
-	if (sp->nfree == 0) {
+	if (sp->nfree == 0 || sp->free[sp->free_head].after >= synced) {
 		pthread_mutex_unlock(&sp->free_mu);
 		return -1;
 	}
-	f = sp->free[--sp->nfree];
+	f = sp->free[sp->free_head];
+	sp->free_head = (sp->free_head + 1) % SPOOL_FREE_MAX;
+	sp->nfree--;
 	sp->free_bytes -= f.size;
 	pthread_mutex_unlock(&sp->free_mu);
 	free_name(f.name, name);
@@ -156,7 +185,7 @@ static int recycled_put(struct spool *sp, const char *id)
 	struct spool_free f;
 	struct stat st;
 	char name[16];
-	int rc;
+	int rc = -1;
 
 	if (__atomic_load_n(&sp->space_low, __ATOMIC_RELAXED) ||
 	    fstatat(sp->queuefd, id, &st, 0) < 0 || st.st_size > SPOOL_FREE_SIZE) {
@@ -173,35 +202,79 @@ static int recycled_put(struct spool *sp, const char *id)
 	}
 	sp->free_reserved++;
 	sp->free_bytes += f.size;
-	f.name = sp->free_next++;
 	pthread_mutex_unlock(&sp->free_mu);
 
-	free_name(f.name, name);
-	rc = renameat(sp->queuefd, id, sp->freefd, name);
+	/* Never over an existing name: recovery may have kept one in free/
+	 * on purpose (spool_recover.c). */
+	for (int tries = 0; tries < 8 && rc < 0; tries++) {
+		pthread_mutex_lock(&sp->free_mu);
+		f.name = sp->free_next++;
+		pthread_mutex_unlock(&sp->free_mu);
+		free_name(f.name, name);
+		rc = spool_rename_noreplace(sp->queuefd, id, sp->freefd, name);
+		if (rc < 0 && errno != EEXIST)
+			break;
+	}
+	/* Any queue/ sync that starts from now on covers this rename. */
+	f.after = qdir_announced(sp);
 
 	pthread_mutex_lock(&sp->free_mu);
 	sp->free_reserved--;
-	if (rc == 0)
-		sp->free[sp->nfree++] = f;
-	else
+	if (rc == 0) {
+		sp->free[(sp->free_head + sp->nfree) % SPOOL_FREE_MAX] = f;
+		sp->nfree++;
+	} else {
 		sp->free_bytes -= f.size;
+	}
 	pthread_mutex_unlock(&sp->free_mu);
 	return rc;
 }
 
-/* Gives the pool's space back (the disk runs short). */
-static void recycled_release(struct spool *sp)
+struct release_job {
+	struct workpool_job job;
+	struct spool *sp;
+	size_t n;
+	uint32_t names[];
+};
+
+static void release_work(struct workpool_job *job)
 {
+	struct release_job *r = (struct release_job *)job;
 	char name[16];
 
-	pthread_mutex_lock(&sp->free_mu);
-	while (sp->nfree > 0) {
-		struct spool_free f = sp->free[--sp->nfree];
-		sp->free_bytes -= f.size;
-		free_name(f.name, name);
-		unlinkat(sp->freefd, name, 0);
+	for (size_t i = 0; i < r->n; i++) {
+		free_name(r->names[i], name);
+		unlinkat(r->sp->freefd, name, 0);
 	}
+}
+
+static void release_done(struct workpool_job *job)
+{
+	free(job);
+}
+
+/* Gives the pool's space back (the disk runs short): the pool is emptied
+ * at once, its files unlinked on a worker thread. Loop thread. */
+static void recycled_release(struct spool *sp)
+{
+	struct release_job *r;
+
+	pthread_mutex_lock(&sp->free_mu);
+	if (sp->nfree == 0 || (r = malloc(sizeof(*r) + sp->nfree * sizeof(r->names[0]))) == NULL) {
+		pthread_mutex_unlock(&sp->free_mu);
+		return;
+	}
+	r->job.work = release_work;
+	r->job.done = release_done;
+	r->sp = sp;
+	r->n = sp->nfree;
+	for (size_t i = 0; i < r->n; i++)
+		r->names[i] = sp->free[(sp->free_head + i) % SPOOL_FREE_MAX].name;
+	sp->free_head = 0;
+	sp->nfree = 0;
+	sp->free_bytes = 0; /* puts in flight add theirs back as they end */
 	pthread_mutex_unlock(&sp->free_mu);
+	workpool_submit(sp->pool, &r->job);
 }
 
 static int open_tmp(struct spool_txn *tx)

@@ -24,8 +24,9 @@ struct spool {
 	struct spool_free {
 		uint32_t name; /* free/F<name in hex> */
 		uint32_t size;
-	} * free;
-	size_t nfree, free_reserved;
+		uint64_t after; /* reusable once qdir.synced passes this */
+	} * free;		/* a ring: free_head is the oldest */
+	size_t free_head, nfree, free_reserved;
 	uint64_t free_bytes; /* of the files in free/, and of those being put */
 	uint32_t free_next;
 	struct durable_dir qdir, sdir;

@@ -56,15 +56,19 @@ int spool_quarantine_file(struct spool *sp, int dirfd, const char *dirname, cons
 	return -1;
 }
 
-/* Calls fn for each entry of dirfd except . and .. (names copied first, so
- * fn may rename or unlink). */
-static int each_entry(int dirfd, void (*fn)(struct spool *, const char *, void *), struct spool *sp,
-		      void *arg)
+/* Calls fn for each entry of dirfd except . and .., with its inode number
+ * (names copied first, so fn may rename or unlink). */
+typedef void entry_fn(struct spool *sp, const char *name, ino_t ino, void *arg);
+
+static int each_entry(int dirfd, entry_fn *fn, struct spool *sp, void *arg)
 {
 	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d;
 	struct dirent *de;
-	char **names = NULL;
+	struct {
+		char *name;
+		ino_t ino;
+	} *ents = NULL;
 	size_t n = 0, cap = 0;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
@@ -78,22 +82,22 @@ static int each_entry(int dirfd, void (*fn)(struct spool *, const char *, void *
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			char **g = realloc(names, ncap * sizeof(*g));
+			void *g = realloc(ents, ncap * sizeof(*ents));
 			if (g == NULL)
 				break;
-			names = g;
+			ents = g;
 			cap = ncap;
 		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
+		if ((ents[n].name = strdup(de->d_name)) == NULL)
 			break;
-		n++;
+		ents[n++].ino = de->d_ino;
 	}
 	closedir(d);
 	for (size_t i = 0; i < n; i++) {
-		fn(sp, names[i], arg);
-		free(names[i]);
+		fn(sp, ents[i].name, ents[i].ino, arg);
+		free(ents[i].name);
 	}
-	free(names);
+	free(ents);
 	return 0;
 }
 
@@ -101,6 +105,7 @@ struct recovery {
 	size_t removed, quarantined, orphans, cap;
 	ino_t *held; /* inodes that queue/ and state/ name, sorted */
 	size_t nheld, held_cap;
+	int held_failed;
 };
 
 static int cmp_ino(const void *a, const void *b)
@@ -109,37 +114,23 @@ static int cmp_ino(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Collects the inode numbers queue/ and state/ hold (from readdir, no
- * stat). */
-static int collect_held(int dirfd, struct recovery *rc)
+/* Notes an inode queue/ or state/ holds. */
+static void note_held(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d;
-	struct dirent *de;
-
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (rc->nheld == rc->held_cap) {
-			size_t ncap = rc->held_cap ? rc->held_cap * 2 : 256;
-			ino_t *g = realloc(rc->held, ncap * sizeof(*g));
-			if (g == NULL) {
-				closedir(d);
-				return -1;
-			}
-			rc->held = g;
-			rc->held_cap = ncap;
+	struct recovery *rc = arg;
+	(void)sp;
+	(void)name;
+	if (rc->nheld == rc->held_cap) {
+		size_t ncap = rc->held_cap ? rc->held_cap * 2 : 256;
+		ino_t *g = realloc(rc->held, ncap * sizeof(*g));
+		if (g == NULL) {
+			rc->held_failed = 1;
+			return;
 		}
-		rc->held[rc->nheld++] = de->d_ino;
+		rc->held = g;
+		rc->held_cap = ncap;
 	}
-	closedir(d);
-	return 0;
+	rc->held[rc->nheld++] = ino;
 }
 
 /*
@@ -149,13 +140,12 @@ static int collect_held(int dirfd, struct recovery *rc)
  * whose link count is 1, and unlinking the old name would free a queued
  * message's file. Such a name is left alone, with a warning.
  */
-static void remove_leftover(int dirfd, const char *dirname, const char *name, struct recovery *rc,
-			    const char *why)
+static void remove_leftover(int dirfd, const char *dirname, const char *name, ino_t ino,
+			    struct recovery *rc, const char *why)
 {
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && rc->nheld &&
-	    bsearch(&st.st_ino, rc->held, rc->nheld, sizeof(ino_t), cmp_ino) != NULL) {
+	/* Inode numbers as readdir gives them, on both sides (on overlay
+	 * file systems they may differ from stat's). */
+	if (rc->nheld && bsearch(&ino, rc->held, rc->nheld, sizeof(ino_t), cmp_ino) != NULL) {
 		log_warnx(
 		    "spool: %s/%s is the same file as a queued one (a rename the file "
 		    "system did not finish before a crash): left alone; check the file system",
@@ -171,19 +161,19 @@ static void remove_leftover(int dirfd, const char *dirname, const char *name, st
 	}
 }
 
-static void recover_tmp(struct spool *sp, const char *name, void *arg)
+static void recover_tmp(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
 	/* Never acknowledged: the client got no 250 and sends it again. */
-	remove_leftover(sp->tmpfd, "tmp", name, arg, "unfinished, never acknowledged");
+	remove_leftover(sp->tmpfd, "tmp", name, ino, arg, "unfinished, never acknowledged");
 }
 
-static void recover_free(struct spool *sp, const char *name, void *arg)
+static void recover_free(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
 	struct recovery *rc = arg;
 	size_t removed = rc->removed;
 
 	/* A recycled file: nothing in it matters (docs/QUEUE.md). */
-	remove_leftover(sp->freefd, "free", name, rc, NULL);
+	remove_leftover(sp->freefd, "free", name, ino, rc, NULL);
 	rc->removed = removed;
 }
 
@@ -194,8 +184,9 @@ static void note_id(struct spool *sp, const char *id)
 		sp->last_id = v;
 }
 
-static void recover_queue(struct spool *sp, const char *name, void *arg)
+static void recover_queue(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
+	(void)ino;
 	struct recovery *rc = arg;
 	struct envelope env;
 	char err[256];
@@ -255,8 +246,9 @@ static int cmp_env(const void *a, const void *b)
 	return strcmp(((const struct envelope *)a)->id, ((const struct envelope *)b)->id);
 }
 
-static void recover_state(struct spool *sp, const char *name, void *arg)
+static void recover_state(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
+	(void)ino;
 	struct recovery *rc = arg;
 	struct envelope key, *env;
 	char err[256];
@@ -301,7 +293,8 @@ int spool_recover(struct spool *sp)
 {
 	struct recovery rc = {0};
 
-	if (collect_held(sp->queuefd, &rc) < 0 || collect_held(sp->statefd, &rc) < 0) {
+	if (each_entry(sp->queuefd, note_held, sp, &rc) < 0 ||
+	    each_entry(sp->statefd, note_held, sp, &rc) < 0 || rc.held_failed) {
 		free(rc.held);
 		return -1;
 	}

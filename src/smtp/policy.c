@@ -1,6 +1,11 @@
 /* policy: see policy.h. One open-addressing hash table holds every key:
  * domains ("example.test"), addresses ("user@example.test") and catch-alls
- * ("@example.test"); strings live in a region freed with the policy. */
+ * ("@example.test"); strings live in a region freed with the policy.
+ *
+ * Postmaster (RFC 5321 4.5.1: RCPT TO postmaster at a domain we serve
+ * MUST be accepted): after the lists are read, each hosted domain that
+ * has no postmaster entry gets an implicit mailbox for it, so that a
+ * lookup, and an alias naming it, find it like any other mailbox. */
 #include "smtp/policy.h"
 
 #include <errno.h>
@@ -26,7 +31,8 @@ struct entry {
 	uint64_t hash;
 	enum ekind kind;
 	int line;
-	int listed; /* E_RELAY_DOMAIN: a recipient list was given */
+	int listed;   /* E_RELAY_DOMAIN: a recipient list was given */
+	int implicit; /* E_MAILBOX: postmaster@domain, not in the mailboxes list */
 	/* E_MAILBOX: itself; E_ALIAS: the expansion, once done */
 	struct policy_rcpt *rcpts;
 	size_t nrcpts;
@@ -41,6 +47,7 @@ struct policy {
 	size_t cap, count;
 	struct region mem; /* entries and strings: freed together */
 	char *hostname;
+	const char *first_domain; /* the first line of the domains list */
 	struct policy_stats st;
 	struct entry **aliases; /* while loading, for expansion */
 	size_t naliases, caliases;
@@ -296,6 +303,7 @@ static int parse_address(struct reader *r, const char *s, struct smtp_addr *a)
 static int on_domain(struct reader *r, char *text)
 {
 	char dom[SMTP_DOMAIN_MAX + 1];
+	struct entry *e;
 	str_trim(text);
 	if (strpbrk(text, " \t,:"))
 		return fail(r, "expected one domain name per line");
@@ -305,8 +313,11 @@ static int on_domain(struct reader *r, char *text)
 		log_warnx("%s:%d: %s is listed twice", r->path, r->line, dom);
 		return 0;
 	}
-	if (insert(r->p, dom, E_DOMAIN, r->line) == NULL)
+	e = insert(r->p, dom, E_DOMAIN, r->line);
+	if (e == NULL)
 		return fail(r, "out of memory");
+	if (r->p->first_domain == NULL)
+		r->p->first_domain = e->key;
 	r->p->st.domains++;
 	return 0;
 }
@@ -495,6 +506,52 @@ static int on_mailbox(struct reader *r, char *text)
 	return 0;
 }
 
+/* ---- postmaster ---- */
+
+#define POSTMASTER "postmaster@"
+
+/* Whether key (lower case) is postmaster at some domain. */
+static int is_postmaster(const char *key)
+{
+	return strncmp(key, POSTMASTER, sizeof(POSTMASTER) - 1) == 0;
+}
+
+/* Gives every hosted domain without a postmaster entry its implicit
+ * mailbox (see the top of the file), before aliases are expanded. */
+static int add_postmasters(struct reader *r)
+{
+	struct policy *p = r->p;
+	const char **doms = malloc((p->st.domains ? p->st.domains : 1) * sizeof(*doms));
+	size_t n = 0;
+	int rc = 0;
+
+	if (doms == NULL)
+		return fail(r, "out of memory");
+	/* collected first: insert() may grow the table under a walk */
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->slots[i] && p->slots[i]->kind == E_DOMAIN && n < p->st.domains)
+			doms[n++] = p->slots[i]->key;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char key[sizeof(POSTMASTER) + SMTP_DOMAIN_MAX];
+		struct entry *e;
+		snprintf(key, sizeof(key), POSTMASTER "%s", doms[i]);
+		if (find(p, key))
+			continue;
+		e = insert(p, key, E_MAILBOX, 0);
+		if (e)
+			e->rcpts = region_alloc(&p->mem, sizeof(*e->rcpts));
+		if (e == NULL || e->rcpts == NULL) {
+			rc = fail(r, "out of memory");
+			break;
+		}
+		e->rcpts[0] = (struct policy_rcpt){e->key, RCPT_LOCAL};
+		e->nrcpts = 1;
+		e->implicit = 1;
+	}
+	free(doms);
+	return rc;
+}
+
 /* ---- alias expansion, at load time ---- */
 
 struct rvec {
@@ -610,10 +667,12 @@ struct policy *policy_load(const char *domains, const char *mailboxes, const cha
 		r.path = mailboxes;
 		if (read_lines(&r, on_mailbox) < 0)
 			goto fail;
-		for (size_t i = 0; i < p->naliases; i++)
-			if (expand(&r, p->aliases[i], 0) < 0)
-				goto fail;
 	}
+	if (add_postmasters(&r) < 0)
+		goto fail;
+	for (size_t i = 0; i < p->naliases; i++)
+		if (expand(&r, p->aliases[i], 0) < 0)
+			goto fail;
 	free(p->aliases);
 	p->aliases = NULL;
 	p->naliases = p->caliases = 0;
@@ -635,19 +694,26 @@ int policy_relayed(const struct policy *p, const char *domain)
 	return e && e->kind == E_RELAY_DOMAIN;
 }
 
-/* A hosted domain: the mailbox or alias, else the catch-all. */
+/* A hosted domain: the mailbox or alias, else the catch-all, else (for
+ * postmaster) the implicit mailbox. A catch-all goes before the implicit
+ * postmaster because it is the operator's word for every name there;
+ * the implicit mailbox is only what RFC 5321 asks when there is none. */
 static void lookup_hosted(const struct policy *p, const char *key, const char *domain,
 			  struct policy_result *res)
 {
-	const struct entry *e = find(p, key);
+	const struct entry *e = find(p, key), *c;
 	char catchall[SMTP_DOMAIN_MAX + 2];
 
-	if (e == NULL || (e->kind != E_MAILBOX && e->kind != E_ALIAS)) {
+	if (e && e->kind != E_MAILBOX && e->kind != E_ALIAS)
+		e = NULL;
+	if (e == NULL || e->implicit) {
 		catchall[0] = '@';
 		str_copy(catchall + 1, domain, sizeof(catchall) - 1);
-		e = find(p, catchall);
+		c = find(p, catchall);
+		if (c && c->kind == E_ALIAS)
+			e = c;
 	}
-	if (e == NULL || (e->kind != E_MAILBOX && e->kind != E_ALIAS)) {
+	if (e == NULL) {
 		res->verdict = POLICY_UNKNOWN_USER;
 		return;
 	}
@@ -667,15 +733,17 @@ void policy_lookup(const struct policy *p, const struct smtp_addr *a, int truste
 	res->rcpts = NULL;
 	res->nrcpts = 0;
 	if (a->at >= a->len) {
-		/* <postmaster>: at the host's name, then at each parent domain */
-		for (const char *dom = p->hostname; dom && *dom; dom = strchr(dom, '.')) {
-			if (*dom == '.')
+		/* <postmaster>: at the host's name, then at each parent domain
+		 * of it, then at the first hosted domain; nothing hosted, 550 */
+		const char *dom = p->hostname;
+		while (dom && *dom && !policy_hosted(p, dom))
+			if ((dom = strchr(dom, '.')) != NULL)
 				dom++;
-			if (policy_hosted(p, dom)) {
-				snprintf(key, sizeof(key), "postmaster@%s", dom);
-				lookup_hosted(p, key, dom, res);
-				return;
-			}
+		if (dom == NULL || *dom == '\0')
+			dom = p->first_domain;
+		if (dom) {
+			snprintf(key, sizeof(key), POSTMASTER "%s", dom);
+			lookup_hosted(p, key, dom, res);
 		}
 		return;
 	}
@@ -691,8 +759,10 @@ void policy_lookup(const struct policy *p, const struct smtp_addr *a, int truste
 		return;
 	}
 	if (d && d->kind == E_RELAY_DOMAIN) {
+		/* a recipient list holds the primary's users; its postmaster
+		 * is accepted anyway, as on the primary (RFC 5321 4.5.1) */
 		const struct entry *e = d->listed ? find(p, key) : NULL;
-		if (d->listed && (e == NULL || e->kind != E_RELAY_RCPT))
+		if (d->listed && (e == NULL || e->kind != E_RELAY_RCPT) && !is_postmaster(key))
 			return; /* POLICY_UNKNOWN_USER */
 	} else if (!trusted) {
 		res->verdict = POLICY_RELAY_DENIED;

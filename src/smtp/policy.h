@@ -10,9 +10,12 @@
  *                  example.org: a@example.org, b@example.org   only these
  *
  * Domains compare case-insensitively, and local parts too (as Postfix
- * does by default). Aliases are expanded when the lists are loaded, so a
- * lookup is a hash probe or two. A policy is immutable once loaded: a
- * reload builds a new one and swaps it in only when every file parsed.
+ * does by default). postmaster@DOMAIN is accepted at every hosted domain
+ * even when the lists do not name it (RFC 5321 4.5.1): delivered to its
+ * own mailbox unless an entry or the domain's catch-all says otherwise.
+ * Aliases are expanded when the lists are loaded, so a lookup is a hash
+ * probe or two. A policy is immutable once loaded: a reload builds a new
+ * one and swaps it in only when every file parsed.
  */
 #ifndef MXHOST_SMTP_POLICY_H
 #define MXHOST_SMTP_POLICY_H
@@ -47,9 +50,10 @@ struct policy_result {
 
 /* Reads the lists (a NULL path is an empty list). hostname resolves
  * <postmaster> without a domain: postmaster@hostname, then at each parent
- * domain of hostname that is hosted. Returns NULL with "file:line:
- * message" in err when a file cannot be read or has an error; warnings
- * (an entry for a domain that is not hosted, a duplicate) are logged. */
+ * domain of hostname that is hosted, then at the first domain of the
+ * domains list. Returns NULL with "file:line: message" in err when a
+ * file cannot be read or has an error; warnings (an entry for a domain
+ * that is not hosted, a duplicate) are logged. */
 struct policy *policy_load(const char *domains, const char *mailboxes, const char *relay_domains,
 			   const char *hostname, char *err, size_t errlen);
 void policy_free(struct policy *p);

@@ -5,11 +5,16 @@
  *
  * Input is handled in one of a few modes (enum io): command lines, DATA
  * content, a BDAT chunk, a chunk being skipped after an error, the rest
- * of an over-long line being discarded. Replies are appended to the
- * output buffer and go out together when the callback returns, so a
- * pipelined batch costs one write. After the final dot the session stops
- * reading until the spool's commit callback has answered 250 (or 452);
- * then the commands pipelined behind the dot are taken up.
+ * of an over-long line being discarded. A failed BDAT leaves the session
+ * in a "BDAT failed" state until the LAST chunk (or RSET, MAIL, EHLO):
+ * the chunks the client pipelined behind the failed one are skipped and
+ * get its reply again, without counting as errors (RFC 3030, Postfix).
+ *
+ * Replies are appended to the output buffer and go out together when the
+ * callback returns, so a pipelined batch costs one write. After the final
+ * dot the session stops reading until the spool's commit callback has
+ * answered 250 (or 452); then the commands pipelined behind the dot are
+ * taken up.
  */
 #include "smtp/session.h"
 
@@ -105,6 +110,9 @@ struct session {
 	int write_err;
 	int bdat_last;
 	uint64_t bdat_chunk;
+	/* a BDAT failed and its LAST has not come: the reply for the rest */
+	int bdat_failed;
+	struct smtp_reply_text bdat_err; /* static strings */
 	struct smtp_data data;
 	struct smtp_bdat bdat;
 	struct smtp_content content;
@@ -156,8 +164,21 @@ static void txn_reset(struct session *s)
 	s->body8 = s->smtputf8 = 0;
 	s->write_err = 0;
 	s->id[0] = '\0';
+	s->bdat_failed = 0;
 	if (s->state != SMTP_ST_INIT)
 		s->state = SMTP_ST_READY;
+}
+
+/* A BDAT failed with r (already answered). Unless it was the LAST, the
+ * client may have pipelined more chunks behind it: until the LAST, each
+ * is skipped and answered with r again, not counted as an error, instead
+ * of getting 503 and being cut off at max_errors. Call after txn_reset. */
+static void bdat_fail(struct session *s, int last, struct smtp_reply_text r)
+{
+	if (last || s->io == IO_CLOSING)
+		return;
+	s->bdat_failed = 1;
+	s->bdat_err = r;
 }
 
 /* ---- output ---- */
@@ -259,16 +280,22 @@ static void to_spool(void *arg, const uint8_t *p, size_t n)
 		s->write_err = errno ? errno : EIO;
 }
 
-static void reply_storage(struct session *s, int err)
+static struct smtp_reply_text storage_reply(int err)
 {
 	if (err == EFBIG)
-		reply(s, 552, "5.3.4", "Message size exceeds fixed limit");
-	else
-		reply(s, 452, "4.3.1", "Insufficient system storage");
+		return (struct smtp_reply_text){552, "5.3.4", "Message size exceeds fixed limit"};
+	return (struct smtp_reply_text){452, "4.3.1", "Insufficient system storage"};
 }
 
-/* Opens the spool transaction and writes our Received: header. */
-static int begin_message(struct session *s)
+static void reply_storage(struct session *s, int err)
+{
+	struct smtp_reply_text r = storage_reply(err);
+	reply(s, r.code, r.enh, "%s", r.text);
+}
+
+/* Opens the spool transaction and writes our Received: header. On
+ * failure, answers and returns -1 with the reply in *fail. */
+static int begin_message(struct session *s, struct smtp_reply_text *fail)
 {
 	struct smtp_ctx *ctx = s->ctx;
 	char hdr[2048]; /* the longest HELO, hostname and recipient fit */
@@ -279,7 +306,8 @@ static int begin_message(struct session *s)
 	if (s->txn == NULL) {
 		int err = errno;
 		log_warn("smtp: %s: cannot start a message", s->peer);
-		reply_storage(s, err);
+		*fail = storage_reply(err);
+		reply(s, fail->code, fail->enh, "%s", fail->text);
 		txn_reset(s);
 		return -1;
 	}
@@ -327,25 +355,29 @@ static void on_committed(void *arg, int err)
 	process(s);
 }
 
-/* The content is complete: answer the checks, or commit. */
+/* The content is complete (after DATA's dot or the LAST chunk), or a
+ * chunk before the LAST failed a check: answer the checks, or commit. */
 static void message_done(struct session *s)
 {
 	const struct smtp_reply_text *r = smtp_content_error(&s->content);
+	int more = s->state == SMTP_ST_BDAT && !s->bdat_last; /* chunks may follow */
 	struct envelope env;
 	struct spool_txn *tx;
 
-	if (r) {
-		log_info("%s: reject: %s from %s: %d %s %s; from=<%s>", s->id, s->last_cmd, s->peer,
-			 r->code, r->enh, r->text, s->sender);
-		reply(s, r->code, r->enh, "%s", r->text);
+	if (r || s->write_err) {
+		struct smtp_reply_text fail;
+		if (r) {
+			log_info("%s: reject: %s from %s: %d %s %s; from=<%s>", s->id, s->last_cmd,
+				 s->peer, r->code, r->enh, r->text, s->sender);
+			fail = *r;
+		} else {
+			log_warnx("%s: client=%s: spool write failed: %s", s->id, s->peer,
+				  strerror(s->write_err));
+			fail = storage_reply(s->write_err);
+		}
+		reply(s, fail.code, fail.enh, "%s", fail.text);
 		txn_reset(s);
-		return;
-	}
-	if (s->write_err) {
-		log_warnx("%s: client=%s: spool write failed: %s", s->id, s->peer,
-			  strerror(s->write_err));
-		reply_storage(s, s->write_err);
-		txn_reset(s);
+		bdat_fail(s, !more, fail);
 		return;
 	}
 	memset(&env, 0, sizeof(env));
@@ -552,8 +584,19 @@ static void cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 
 static void cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 {
-	if (s->state == SMTP_ST_RCPT && begin_message(s) < 0) {
+	struct smtp_reply_text fail;
+
+	if (s->bdat_failed) {
+		/* behind a failed chunk: its bytes go, its answer is the first one */
+		reply(s, s->bdat_err.code, s->bdat_err.enh, "%s", s->bdat_err.text);
 		skip_chunk(s, cmd->chunk);
+		if (cmd->last)
+			s->bdat_failed = 0;
+		return;
+	}
+	if (s->state == SMTP_ST_RCPT && begin_message(s, &fail) < 0) {
+		skip_chunk(s, cmd->chunk);
+		bdat_fail(s, cmd->last, fail);
 		return;
 	}
 	s->state = SMTP_ST_BDAT;
@@ -571,19 +614,23 @@ static void cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 static void command(struct session *s, const char *line, size_t len)
 {
 	struct smtp_ctx *ctx = s->ctx;
+	/* after a failed BDAT, more chunks are still in order (cmd_bdat) */
+	unsigned state = s->state | (s->bdat_failed ? SMTP_ST_BDAT : 0);
 	struct smtp_cmd cmd;
 	enum smtp_perr e;
+	struct smtp_reply_text fail;
 
-	e = smtp_cmd_parse(line, len, s->state, s->smtputf8 ? SMTP_PF_UTF8 : 0, ctx->size_limit,
-			   &cmd);
+	e = smtp_cmd_parse(line, len, state, s->smtputf8 ? SMTP_PF_UTF8 : 0, ctx->size_limit, &cmd);
 	s->last_cmd = cmd.name ? cmd.name : "UNKNOWN";
 	if (e != SMTP_P_OK) {
-		struct smtp_reply_text r = smtp_cmd_reply(e, &cmd, s->state);
+		struct smtp_reply_text r = smtp_cmd_reply(e, &cmd, state);
 		if (cmd.verb == SMTP_BDAT && s->state == SMTP_ST_BDAT)
 			txn_reset(s); /* a broken chunk breaks the message */
 		reply_error(s, r.code, r.enh, "%s", r.text);
-		if (cmd.verb == SMTP_BDAT && cmd.chunk_ok)
+		if (cmd.verb == SMTP_BDAT && cmd.chunk_ok) {
 			skip_chunk(s, cmd.chunk);
+			bdat_fail(s, cmd.last, r);
+		}
 		return;
 	}
 	if ((cmd.verb == SMTP_NOOP || cmd.verb == SMTP_RSET || cmd.verb == SMTP_VRFY ||
@@ -623,12 +670,13 @@ static void command(struct session *s, const char *line, size_t len)
 		}
 		s->body8 = cmd.body == SMTP_BODY_8BITMIME;
 		s->smtputf8 = cmd.smtputf8;
+		s->bdat_failed = 0; /* a new transaction ends a failed BDAT transfer */
 		s->state = SMTP_ST_MAIL;
 		reply(s, 250, "2.1.0", "Ok");
 		break;
 	case SMTP_RCPT: cmd_rcpt(s, &cmd); break;
 	case SMTP_DATA:
-		if (begin_message(s) < 0)
+		if (begin_message(s, &fail) < 0)
 			break;
 		smtp_data_init(&s->data);
 		s->io = IO_DATA;

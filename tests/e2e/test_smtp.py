@@ -373,8 +373,72 @@ def test_bdat_too_big(mx):
     c.send("BDAT %d\r\n%sBDAT 5 LAST\r\nabc\r\nNOOP\r\n" % (len(data), data))
     r = c.replies(3)
     assert r[0] == (552, "5.3.4 Message size exceeds fixed limit")
-    assert r[1][0] == 503  # the transaction is over; its bytes were skipped
+    # the LAST chunk behind it gets the same answer, its bytes skipped
+    assert r[1] == (552, "5.3.4 Message size exceeds fixed limit")
     assert r[2] == (250, "2.0.0 Ok")
+
+
+def bdat_chunk(n, last=False):
+    """BDAT n and n octets of lines that would be commands if the server
+    lost the chunk's framing."""
+    line = "QUIT " + "x" * 50 + "\r\n"
+    data = line * (n // len(line))
+    data += "y" * (n - len(data) - 2) + "\r\n" if n - len(data) >= 2 else "\r\n"[:n - len(data)]
+    assert len(data) == n
+    return "BDAT %d%s\r\n%s" % (n, " LAST" if last else "", data)
+
+
+def test_bdat_failed_chunks_pipelined(server_factory, tmp_path):
+    """RFC 3030: the chunks pipelined behind a failed one get its error,
+    their octets skipped and not counted as errors, until LAST; then the
+    session goes on. With max_errors = 5 the five chunks used to get 503
+    each and the client was cut off with 421."""
+    text, port = smtp_config(tmp_path, extra="message_size_limit = 20000\nmax_errors = 5\n")
+    server_factory(text)
+    c = greeted(port)
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\n" + bdat_chunk(25000) +
+           "".join(bdat_chunk(100 + i) for i in range(5)) + bdat_chunk(9, last=True) +
+           "NOOP\r\n")
+    r = c.replies(10)
+    assert r[:2] == [(250, "2.1.0 Ok"), (250, "2.1.5 Ok")]
+    assert r[2:9] == [(552, "5.3.4 Message size exceeds fixed limit")] * 7
+    assert r[9] == (250, "2.0.0 Ok")
+    # back to normal: a message goes through, and four errors are not five
+    part = "Subject: after-failed-bdat\r\n\r\nok\r\n"
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\n"
+           "BDAT %d LAST\r\n%s" % (len(part), part))
+    r = c.replies(3)
+    assert r[2][0] == 250 and "queued as" in r[2][1], r
+    message_with(tmp_path, "after-failed-bdat")
+    for _ in range(4):
+        assert c.cmd("BOGUS")[0] == 500
+    assert c.cmd("NOOP") == (250, "2.0.0 Ok")
+    # RSET ends a failed transfer too: BDAT is out of sequence again, and
+    # that 503 counts, the fifth error
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\n" + bdat_chunk(21000) +
+           "RSET\r\n" + bdat_chunk(10))
+    r = c.replies(6)
+    assert r[2] == (552, "5.3.4 Message size exceeds fixed limit")
+    assert r[3] == (250, "2.0.0 Ok")
+    assert r[4] == (503, "5.5.1 Error: need MAIL command")
+    assert r[5] == (421, "4.7.0 mx1.example.test Error: too many errors")
+    assert c.closed()
+
+
+def test_bdat_without_valid_recipient(server_factory, tmp_path):
+    """Every recipient refused, the chunks already pipelined: one 503 that
+    counts, the same 503 for the rest, and no cut-off."""
+    text, port = smtp_config(tmp_path, extra="max_errors = 3\n")
+    server_factory(text)
+    c = greeted(port)
+    c.send("MAIL FROM:<a@b.test>\r\nRCPT TO:<nobody@example.test>\r\n" +
+           "".join(bdat_chunk(200) for _ in range(6)) + bdat_chunk(200, last=True) +
+           "NOOP\r\n")
+    r = c.replies(10)
+    assert r[1][0] == 550
+    assert r[2:9] == [(503, "5.5.1 Error: need RCPT command")] * 7
+    assert r[9] == (250, "2.0.0 Ok")
+    assert c.cmd("QUIT") == (221, "2.0.0 Bye")
 
 
 # ---- misbehaving clients ----

@@ -222,7 +222,8 @@ static void test_errors(void **state)
 		 "a@example.test\na@example.test\nb@unhosted.test\n", NULL, err);
 	assert_non_null(p);
 	assert_int_equal(look(p, "b@unhosted.test", 0), POLICY_RELAY_DENIED);
-	assert_int_equal(look(p, "<postmaster>", 0), POLICY_UNKNOWN_USER);
+	assert_int_equal(look(p, "<postmaster>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
 	policy_free(p);
 
 	/* empty lists: nothing hosted */
@@ -230,6 +231,97 @@ static void test_errors(void **state)
 	assert_non_null(p);
 	assert_int_equal(look(p, "a@example.test", 0), POLICY_RELAY_DENIED);
 	assert_int_equal(look(p, "<postmaster>", 0), POLICY_UNKNOWN_USER);
+	policy_free(p);
+}
+
+/* RFC 5321 4.5.1: postmaster at every hosted domain, and <postmaster>
+ * alone, are accepted whether the lists name them or not. */
+static void test_postmaster(void **state)
+{
+	char err[512];
+	struct policy *p;
+
+	p = policy_load(put("domains", "first.test\nexample.test\nfwd.test\nother.test\n"),
+			put("mailboxes", "user@example.test\n"
+					 "postmaster@other.test: user@example.test\n"
+					 "@fwd.test: user@example.test\n"
+					 "abuse@example.test: postmaster@example.test\n"),
+			put("relay", "backup.test\nlisted.test: a@listed.test\n"),
+			"mx1.example.test", err, sizeof(err));
+	if (p == NULL)
+		fail_msg("%s", err);
+
+	/* not listed: its own mailbox, in any case */
+	assert_int_equal(look(p, "postmaster@example.test", 0), POLICY_ACCEPT);
+	assert_int_equal(res.nrcpts, 1);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
+	assert_int_equal(res.rcpts[0].kind, RCPT_LOCAL);
+	assert_int_equal(look(p, "<Postmaster@Example.TEST>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
+	assert_int_equal(look(p, "\"POSTMASTER\"@first.test", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@first.test");
+	assert_int_equal(res.rcpts[0].kind, RCPT_LOCAL);
+	/* only postmaster: other users stay unknown */
+	assert_int_equal(look(p, "hostmaster@example.test", 0), POLICY_UNKNOWN_USER);
+	assert_int_equal(look(p, "postmaster2@example.test", 0), POLICY_UNKNOWN_USER);
+	assert_int_equal(look(p, "postmaster@sub.example.test", 0), POLICY_RELAY_DENIED);
+	/* an alias may name it */
+	assert_int_equal(look(p, "abuse@example.test", 0), POLICY_ACCEPT);
+	assert_int_equal(res.nrcpts, 1);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
+	/* listed: the list wins; a catch-all counts as listing it */
+	assert_int_equal(look(p, "postmaster@other.test", 0), POLICY_ACCEPT);
+	assert_int_equal(res.nrcpts, 1);
+	assert_string_equal(res.rcpts[0].addr, "user@example.test");
+	assert_int_equal(look(p, "postmaster@fwd.test", 0), POLICY_ACCEPT);
+	assert_int_equal(res.nrcpts, 1);
+	assert_string_equal(res.rcpts[0].addr, "user@example.test");
+
+	/* relay domains: like any recipient there, also past a list */
+	assert_int_equal(look(p, "postmaster@backup.test", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@backup.test");
+	assert_int_equal(res.rcpts[0].kind, RCPT_REMOTE);
+	assert_int_equal(look(p, "PostMaster@Listed.test", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "PostMaster@listed.test");
+	assert_int_equal(res.rcpts[0].kind, RCPT_REMOTE);
+	assert_int_equal(look(p, "b@listed.test", 0), POLICY_UNKNOWN_USER);
+	/* elsewhere it is relaying like any other address */
+	assert_int_equal(look(p, "postmaster@elsewhere.test", 0), POLICY_RELAY_DENIED);
+	assert_int_equal(look(p, "postmaster@[192.0.2.1]", 0), POLICY_RELAY_DENIED);
+	assert_int_equal(look(p, "postmaster%elsewhere.test@example.test", 0),
+			 POLICY_ROUTING_DENIED);
+
+	/* <postmaster>: the hostname's parent example.test, not first.test */
+	assert_int_equal(look(p, "<postmaster>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
+	assert_int_equal(look(p, "<POSTMASTER>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@example.test");
+	policy_free(p);
+
+	/* the hostname is hosted itself: there */
+	p = policy_load(put("domains", "example.test\nmx1.example.test\n"), NULL, NULL,
+			"MX1.example.test", err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(look(p, "<postmaster>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@mx1.example.test");
+	assert_int_equal(look(p, "postmaster@example.test", 0), POLICY_ACCEPT);
+	policy_free(p);
+
+	/* neither the hostname nor a parent is hosted: the first domain listed */
+	p = policy_load(put("domains", "# customers\nzz.test\naa.test\n"), NULL, NULL,
+			"mx1.provider.test", err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(look(p, "<postmaster>", 0), POLICY_ACCEPT);
+	assert_string_equal(res.rcpts[0].addr, "postmaster@zz.test");
+	assert_int_equal(res.rcpts[0].kind, RCPT_LOCAL);
+	policy_free(p);
+
+	/* a relay-only host (nothing hosted) has no postmaster of its own */
+	p = policy_load(NULL, NULL, put("relay", "backup.test\n"), "mx2.example.test", err,
+			sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(look(p, "<postmaster>", 0), POLICY_UNKNOWN_USER);
+	assert_int_equal(look(p, "postmaster@backup.test", 0), POLICY_ACCEPT);
 	policy_free(p);
 }
 
@@ -268,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_postmaster),
 	    cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
