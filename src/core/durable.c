@@ -157,6 +157,8 @@ int durable_dir_sync(struct durable_dir *d)
 		d->syncing = 0;
 		d->nsyncs++;
 		d->nfailed += r < 0;
+		if (r == 0)
+			d->synced = upto;
 		/* Its result goes to every caller it covered, each woken on
 		 * its own; of the others (announced while it ran), one is
 		 * woken to run the next sync, for all of them. */

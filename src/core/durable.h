@@ -57,6 +57,7 @@ struct durable_dir {
 	pthread_mutex_t mu;
 	struct durable_waiter *waiting; /* callers no finished fsync covered yet */
 	uint64_t announced;		/* renames announced */
+	uint64_t synced;		/* announced when the latest good fsync began */
 	int syncing;			/* an fsync is running */
 	uint64_t nsyncs;		/* fsyncs done, for tests and measurements */
 	uint64_t nfailed;		/* of which failed */

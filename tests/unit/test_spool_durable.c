@@ -251,6 +251,7 @@ static void test_group_commit(void **state)
 		join(&c[i], 0, 0);
 	assert_int_equal(dd.nsyncs, 2);
 	assert_int_equal(gate.started, 2);
+	assert_int_equal(dd.synced, 1 + N);
 	assert_null(dd.waiting);
 	durable_dir_destroy(&dd);
 }
@@ -282,6 +283,7 @@ static void test_dir_sync_error(void **state)
 	join(&later, 0, 0);
 	assert_int_equal(dd.nsyncs, 3);
 	assert_int_equal(dd.nfailed, 1);
+	assert_int_equal(dd.synced, 1 + N + 1);
 	durable_dir_destroy(&dd);
 
 	/* The real fsync's error comes through too. */
@@ -377,6 +379,7 @@ static void test_dir_sync_first_result(void **state)
 	join(&w2, -1, EIO);
 	assert_int_equal(dd.nsyncs, 5);
 	assert_int_equal(dd.nfailed, 2);
+	assert_int_equal(dd.synced, 7); /* sync 5's */
 	assert_null(dd.waiting);
 	durable_dir_destroy(&dd);
 	signal(SIGUSR1, SIG_DFL);
