@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -228,24 +229,61 @@ int durable_publish(int tmpdirfd, const char *tmpname, int dstfd, const char *na
 	return 0;
 }
 
+int (*durable_opendir_sync)(int fd) = durable_fsync;
+
+/*
+ * Folders being made: from just before a mkdir to the end of the fsync of
+ * its parent. Another thread may find such a folder there already, and
+ * must not take it as durable (and fill it, and count on what it put
+ * there) before that fsync has ended: durable_opendir waits until no
+ * folder is being made. That is rare (a spool's first start, a mailbox's
+ * first delivery), so the wait is too.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n;
+} making = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void making_add(int delta)
+{
+	pthread_mutex_lock(&making.mu);
+	making.n += delta;
+	if (making.n == 0)
+		pthread_cond_broadcast(&making.cv);
+	pthread_mutex_unlock(&making.mu);
+}
+
+static void making_wait(void)
+{
+	pthread_mutex_lock(&making.mu);
+	while (making.n > 0)
+		pthread_cond_wait(&making.cv, &making.mu);
+	pthread_mutex_unlock(&making.mu);
+}
+
 /* Opens one component below parent (O_PATH: search permission on parent
  * is all it needs), creating it durably when absent. parent may be an
  * O_PATH descriptor too: the fsync goes through a readable one. */
 static int opendir_one(int parent, const char *name, int mode)
 {
 	const int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	int fd = openat(parent, name, flags), pfd, r, saved;
+	int fd = openat(parent, name, flags), pfd, r = -1, saved;
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (mkdirat(parent, name, (mode_t)mode) < 0 && errno != EEXIST)
-		return -1;
-	pfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0)
-		return -1;
-	r = durable_fsync(pfd);
+	making_add(1);
+	if (mkdirat(parent, name, (mode_t)mode) == 0 || errno == EEXIST) {
+		pfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0) {
+			r = durable_opendir_sync(pfd);
+			saved = errno;
+			close(pfd);
+			errno = saved;
+		}
+	}
 	saved = errno;
-	close(pfd);
+	making_add(-1);
 	if (r < 0) {
 		errno = saved;
 		return -1;
@@ -260,8 +298,12 @@ int durable_opendir(int dirfd, const char *path, int mode)
 
 	/* Usually it is all there: one open. */
 	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 || errno != ENOENT)
+	if (fd >= 0) {
+		making_wait();
 		return fd;
+	}
+	if (errno != ENOENT)
+		return -1;
 	if (strlen(path) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -299,6 +341,8 @@ int durable_opendir(int dirfd, const char *path, int mode)
 	next = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	saved = errno;
 	close(fd);
+	if (next >= 0)
+		making_wait(); /* components it found may be another's, new */
 	errno = saved;
 	return next;
 }

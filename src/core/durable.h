@@ -98,7 +98,12 @@ int durable_publish(int tmpdirfd, const char *tmpname, int dstfd, const char *na
  * missing component with mode and making each creation durable (fsync of
  * its parent). path may be absolute (dirfd is then ignored). When the
  * folder exists this is one open; the folders above it need only search
- * permission, as for open(2). fd or -1. */
+ * permission, as for open(2). A folder another thread of this process is
+ * still making durable is returned once it is. fd or -1. */
 int durable_opendir(int dirfd, const char *path, int mode);
+
+/* The fsync durable_opendir runs on a parent after making a folder in it:
+ * durable_fsync. Tests put one here that waits. */
+extern int (*durable_opendir_sync)(int fd);
 
 #endif

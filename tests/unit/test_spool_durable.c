@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "core/durable.h"
@@ -434,6 +435,61 @@ static void test_sync_fails_after_rename(void **state)
 	free(dir);
 }
 
+struct opener {
+	pthread_t t;
+	int dirfd, fd;
+	const char *path;
+	atomic_int done;
+};
+
+static void *opener_run(void *arg)
+{
+	struct opener *o = arg;
+	o->fd = durable_opendir(o->dirfd, o->path, 0700);
+	atomic_store(&o->done, 1);
+	return NULL;
+}
+
+static void open_in_thread(struct opener *o, int dirfd, const char *path)
+{
+	o->dirfd = dirfd;
+	o->path = path;
+	o->fd = -1;
+	atomic_store(&o->done, 0);
+	assert_int_equal(pthread_create(&o->t, NULL, opener_run, o), 0);
+}
+
+/* A folder another thread has just made, and whose parent it is still
+ * syncing, is not handed out before that sync has ended: the caller
+ * would fill it and count on what it put there (a delivery, a message
+ * leaving the queue) while a crash could still lose the folder's name. */
+static void test_opendir_waits_for_new_folder(void **state)
+{
+	char *dir = scratch_dir();
+	int root = open(dir, O_RDONLY | O_DIRECTORY);
+	struct opener maker, finder;
+
+	gate_reset();
+	durable_opendir_sync = gated_sync;
+	open_in_thread(&maker, root, "box/new");
+	started(1); /* box made, the fsync of its parent waits */
+	open_in_thread(&finder, root, "box");
+	usleep(100 * 1000);
+	assert_int_equal(atomic_load(&finder.done), 0);
+	gate_open(15, 0);
+	pthread_join(maker.t, NULL);
+	pthread_join(finder.t, NULL);
+	durable_opendir_sync = durable_fsync;
+	assert_true(maker.fd >= 0);
+	assert_true(finder.fd >= 0);
+	assert_int_equal(gate.started, 2); /* the parents of box and of new */
+	close(maker.fd);
+	close(finder.fd);
+	close(root);
+	rm_rf(dir);
+	free(dir);
+}
+
 struct job {
 	struct workpool_job job;
 	pthread_t worker;
@@ -492,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_dir_sync_error),
 	    cmocka_unit_test(test_dir_sync_first_result),
 	    cmocka_unit_test(test_sync_fails_after_rename),
+	    cmocka_unit_test(test_opendir_waits_for_new_folder),
 	    cmocka_unit_test(test_workpool),
 	};
 	log_init("test_spool_durable", LOG_LEVEL_WARN);
