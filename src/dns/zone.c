@@ -17,10 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "core/log.h"
+#include "core/random.h"
 #include "core/region.h"
 #include "core/strutil.h"
 
@@ -83,8 +82,6 @@ static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 		h = (h ^ label[i]) * 16777619u;
 	return h;
 }
-
-#define HASH_SEED 2166136261u
 
 /* Where a hash goes in a table: FNV's low bits depend only on the low
  * bits of its input, so the bits are mixed first (MurmurHash3's
@@ -576,9 +573,7 @@ static struct zone *zone_new(const uint8_t *origin)
 	dname_copy(z->origin, origin);
 	z->origin_labels = (uint8_t)name_prepare(origin, z->origin_key, off, &len);
 	z->origin_len = (uint8_t)len;
-	if (getrandom(&z->seed, sizeof(z->seed), GRND_NONBLOCK) != sizeof(z->seed))
-		z->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)z;
-	z->seed ^= HASH_SEED;
+	random_bytes(&z->seed, sizeof(z->seed));
 	z->origin_hash = name_hash(z, z->origin_key);
 	if (table_grow(z) < 0) {
 		free(z);
