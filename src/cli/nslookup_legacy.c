@@ -143,14 +143,6 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 	}
 }
 
-static unsigned msg_rcode(const struct dns_msg *m)
-{
-	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
-	if (m->edns.present)
-		rcode |= (unsigned)m->edns.ext_rcode << 4;
-	return rcode;
-}
-
 void nsl_legacy_error(FILE *out, const char *server, const char *name, unsigned rcode)
 {
 	static const char *const reason[] = {"No information",	"Format error",
@@ -183,7 +175,7 @@ void nsl_legacy_print_records(FILE *out, const struct nsl_view *v, const struct 
 			      struct nsl_result *r)
 {
 	int aa = (m->h.flags & DNS_F_AA) != 0;
-	unsigned rcode = msg_rcode(m);
+	unsigned rcode = dns_msg_rcode(m);
 	char name[DNAME_TEXT_MAX];
 	size_t extra = (size_t)m->nns + m->nar;
 
@@ -284,8 +276,8 @@ void nsl_legacy_print_host(FILE *out, const struct nsl_view *v, const struct dns
 		free(h);
 		return;
 	}
-	if (msg_rcode(first) != DNS_R_NOERROR) {
-		nsl_legacy_error(out, v->server_name, name, msg_rcode(first));
+	if (dns_msg_rcode(first) != DNS_R_NOERROR) {
+		nsl_legacy_error(out, v->server_name, name, dns_msg_rcode(first));
 		r->rcode_error = 1;
 		free(h);
 		return;
@@ -311,9 +303,9 @@ void nsl_legacy_print_ptr(FILE *out, const struct nsl_view *v, const struct dns_
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
 	nsl_name_text(v->qname, name, sizeof(name));
-	if (h == NULL || msg_rcode(m) != DNS_R_NOERROR) {
-		nsl_legacy_error(out, v->server_name, name, msg_rcode(m));
-		r->rcode_error = msg_rcode(m) != DNS_R_NOERROR;
+	if (h == NULL || dns_msg_rcode(m) != DNS_R_NOERROR) {
+		nsl_legacy_error(out, v->server_name, name, dns_msg_rcode(m));
+		r->rcode_error = dns_msg_rcode(m) != DNS_R_NOERROR;
 		free(h);
 		return;
 	}

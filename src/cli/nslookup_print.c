@@ -207,14 +207,6 @@ static const char *rcode_text(unsigned rcode, char *buf, size_t size)
 	return buf;
 }
 
-static unsigned msg_rcode(const struct dns_msg *m)
-{
-	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
-	if (m->edns.present)
-		rcode |= (unsigned)m->edns.ext_rcode << 4;
-	return rcode;
-}
-
 void nsl_chase_cname(const struct dns_msg *m, const uint8_t *qname, char *out, size_t size)
 {
 	uint8_t name[DNAME_MAX];
@@ -242,7 +234,7 @@ void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg
 {
 	int is_a = v->qtype == DNS_T_A;
 	int aa = (m->h.flags & DNS_F_AA) != 0;
-	unsigned rcode = msg_rcode(m);
+	unsigned rcode = dns_msg_rcode(m);
 	char buf[DNAME_TEXT_MAX];
 
 	memset(r, 0, sizeof(*r));

@@ -52,7 +52,7 @@ static const char *rcode_why(unsigned rcode)
 void outcome_read(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype, struct outcome *a,
 		  const struct dns_rr **rrs, size_t cap)
 {
-	unsigned rcode = (unsigned)m->edns.ext_rcode << 4 | (m->h.flags & DNS_F_RCODE_MASK);
+	unsigned rcode = dns_msg_rcode(m);
 	uint32_t ttl = OUTCOME_TTL_MAX, neg;
 	int soa;
 

@@ -355,7 +355,7 @@ static void on_lookup_answer(void *arg, int err, const uint8_t *pkt, size_t len)
 		lookup_next(q);
 		return;
 	}
-	rcode = m->h.flags & DNS_F_RCODE_MASK;
+	rcode = dns_msg_rcode(m);
 	if (!q->no_edns && res->edns_size && !m->edns.present &&
 	    (rcode == DNS_R_FORMERR || rcode == DNS_R_NOTIMP)) {
 		/* A server from before EDNS0 (RFC 6891 section 7): the same

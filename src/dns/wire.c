@@ -169,6 +169,14 @@ void dns_msg_free(struct dns_msg *m)
 	free(m);
 }
 
+unsigned dns_msg_rcode(const struct dns_msg *m)
+{
+	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
+	if (m->edns.present)
+		rcode |= (unsigned)m->edns.ext_rcode << 4;
+	return rcode;
+}
+
 int dns_put_question(struct wbuf *w, struct dname_ctab *ct, const uint8_t *name, uint16_t type,
 		     uint16_t qclass)
 {

@@ -120,6 +120,10 @@ enum dns_parse_err {
 int dns_msg_parse(const uint8_t *pkt, size_t len, struct dns_msg **out);
 void dns_msg_free(struct dns_msg *m);
 
+/* The whole rcode: the header's four bits and, with EDNS0, the OPT
+ * record's eight above them (RFC 6891 section 6.1.3). */
+unsigned dns_msg_rcode(const struct dns_msg *m);
+
 /*
  * Writing. The message is a wbuf whose data starts at the header; ct
  * carries the compression offsets. A mark lets a caller undo a record

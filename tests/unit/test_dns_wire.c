@@ -252,6 +252,36 @@ static void test_two_opts_malformed(void **state)
 	assert_int_equal(dns_msg_parse(buf, (size_t)len + 11, &m), DNS_PARSE_MALFORMED);
 }
 
+/* The header's four bits and the OPT record's eight make one rcode. */
+static void test_msg_rcode(void **state)
+{
+	static const struct {
+		unsigned low, ext, edns, want;
+	} cases[] = {{DNS_R_SERVFAIL, 0, 0, DNS_R_SERVFAIL},
+		     {DNS_R_NXDOMAIN, 0, 1, DNS_R_NXDOMAIN},
+		     {DNS_R_NOERROR, 1, 1, DNS_R_BADVERS},
+		     {DNS_R_NXDOMAIN, 1, 1, 19},
+		     {DNS_R_REFUSED, 0xff, 1, 0xff5}};
+	uint8_t buf[128], name[DNAME_MAX];
+	struct dns_msg *m;
+
+	from(name, "example.test.", NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_header h = {
+		    1, (uint16_t)(DNS_F_QR | cases[i].low), 1, 0, 0, (uint16_t)cases[i].edns};
+		struct wbuf w;
+		wbuf_init(&w, buf, sizeof(buf));
+		w.len = DNS_HEADER_LEN;
+		assert_int_equal(dns_put_question(&w, NULL, name, DNS_T_A, DNS_C_IN), 0);
+		if (cases[i].edns)
+			assert_int_equal(dns_put_opt(&w, 1232, (uint8_t)cases[i].ext, 0, 0), 0);
+		dns_header_put(buf, &h);
+		assert_int_equal(dns_msg_parse(buf, w.len, &m), DNS_PARSE_OK);
+		assert_int_equal(dns_msg_rcode(m), cases[i].want);
+		dns_msg_free(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_name_compare),      cmocka_unit_test(test_unpack_compression),
 	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
+	    cmocka_unit_test(test_msg_rcode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
