@@ -454,7 +454,7 @@ static void legacy_failed(struct nsl *n, struct lookup *l, const uint8_t *qname,
 		n->legacy_a = NULL;
 		return;
 	}
-	nsl_name_text(qname, name, sizeof(name));
+	dname_to_text_nodot(qname, name, sizeof(name));
 	if (err == ETIMEDOUT)
 		fprintf(n->out, "*** Request to %s timed-out\n", srv->name);
 	else

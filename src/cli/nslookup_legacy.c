@@ -29,7 +29,7 @@ static const char *name_text(const uint8_t *name, char *buf, size_t size)
 		snprintf(buf, size, "(root)");
 		return buf;
 	}
-	return nsl_name_text(name, buf, size);
+	return dname_to_text_nodot(name, buf, size);
 }
 
 const char *nsl_legacy_time(uint32_t value, char *buf, size_t size)
@@ -181,7 +181,7 @@ void nsl_legacy_print_records(FILE *out, const struct nsl_view *v, const struct 
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
+	dname_to_text_nodot(v->qname, name, sizeof(name));
 	if (rcode != DNS_R_NOERROR || m->nan == 0) {
 		nsl_legacy_error(out, v->server_name, name, rcode);
 		r->rcode_error = rcode != DNS_R_NOERROR;
@@ -270,7 +270,7 @@ void nsl_legacy_print_host(FILE *out, const struct nsl_view *v, const struct dns
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
+	dname_to_text_nodot(v->qname, name, sizeof(name));
 	if (first == NULL || h == NULL) {
 		nsl_legacy_error(out, v->server_name, name, DNS_R_NOERROR);
 		free(h);
@@ -302,7 +302,7 @@ void nsl_legacy_print_ptr(FILE *out, const struct nsl_view *v, const struct dns_
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
+	dname_to_text_nodot(v->qname, name, sizeof(name));
 	if (h == NULL || dns_msg_rcode(m) != DNS_R_NOERROR) {
 		nsl_legacy_error(out, v->server_name, name, dns_msg_rcode(m));
 		r->rcode_error = dns_msg_rcode(m) != DNS_R_NOERROR;

@@ -66,19 +66,6 @@ static const char *const rcodetext[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *nsl_name_text(const uint8_t *name, char *buf, size_t size)
-{
-	int n = dname_to_text(name, buf, size);
-	if (n < 0) {
-		if (size)
-			buf[0] = '\0';
-		return buf;
-	}
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
-}
-
 static const struct dns_rr *section_rr(const struct dns_msg *m, enum section sec, size_t *n)
 {
 	switch (sec) {
@@ -130,8 +117,8 @@ static int print_soa(FILE *out, const struct dns_rr *rr)
 	l1 = dname_len(rr->rdata);
 	l2 = dname_len(rr->rdata + l1);
 	const uint8_t *n = rr->rdata + l1 + l2;
-	fprintf(out, "\torigin = %s\n", nsl_name_text(rr->rdata, a, sizeof(a)));
-	fprintf(out, "\tmail addr = %s\n", nsl_name_text(rr->rdata + l1, b, sizeof(b)));
+	fprintf(out, "\torigin = %s\n", dname_to_text_nodot(rr->rdata, a, sizeof(a)));
+	fprintf(out, "\tmail addr = %s\n", dname_to_text_nodot(rr->rdata + l1, b, sizeof(b)));
 	fprintf(out, "\tserial = %u\n", get32(n));
 	fprintf(out, "\trefresh = %u\n", get32(n + 4));
 	fprintf(out, "\tretry = %u\n", get32(n + 8));
@@ -148,7 +135,7 @@ static void print_section(FILE *out, const struct dns_msg *m, enum section sec)
 	char name[DNAME_TEXT_MAX], text[64];
 
 	for (size_t i = 0; i < n; i++, rr++) {
-		nsl_name_text(rr->owner, name, sizeof(name));
+		dname_to_text_nodot(rr->owner, name, sizeof(name));
 		if ((rr->type == DNS_T_A || rr->type == DNS_T_AAAA) && sec == SEC_ANSWER) {
 			data_text(rr, text, sizeof(text));
 			fprintf(out, "Name:\t%s\nAddress: %s\n", name, text);
@@ -174,7 +161,7 @@ static void detail_section(FILE *out, const struct dns_msg *m, enum section sec)
 
 	fprintf(out, "%s\n", heading[sec]);
 	for (size_t i = 0; i < n; i++, rr++) {
-		fprintf(out, "    ->  %s\n", nsl_name_text(rr->owner, name, sizeof(name)));
+		fprintf(out, "    ->  %s\n", dname_to_text_nodot(rr->owner, name, sizeof(name)));
 		if (rr->type != DNS_T_SOA || print_soa(out, rr) < 0) {
 			fputc('\t', out);
 			print_rdata(out, rr);
@@ -190,7 +177,7 @@ static void detail(FILE *out, const struct dns_msg *m)
 	fputs("------------\n    QUESTIONS:\n", out);
 	if (m->h.qdcount > 0)
 		fprintf(out, "\t%s, type = %s, class = %s\n",
-			nsl_name_text(m->q.name, name, sizeof(name)),
+			dname_to_text_nodot(m->q.name, name, sizeof(name)),
 			rr_type_name(m->q.type, type, sizeof(type)),
 			rr_class_name(m->q.qclass, cls, sizeof(cls)));
 	detail_section(out, m, SEC_ANSWER);
@@ -226,7 +213,7 @@ void nsl_chase_cname(const struct dns_msg *m, const uint8_t *qname, char *out, s
 			break;
 		dname_copy(name, hit->rdata);
 	}
-	nsl_name_text(name, out, size);
+	dname_to_text_nodot(name, out, size);
 }
 
 void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg *m,
@@ -246,7 +233,7 @@ void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg
 	if (rcode != DNS_R_NOERROR) {
 		char rbuf[16];
 		fprintf(out, "** server can't find %s: %s\n",
-			nsl_name_text(v->qname, buf, sizeof(buf)),
+			dname_to_text_nodot(v->qname, buf, sizeof(buf)),
 			rcode_text(rcode, rbuf, sizeof(rbuf)));
 		r->rcode_error = 1;
 		return;

@@ -253,6 +253,18 @@ int dname_to_text(const uint8_t *name, char *buf, size_t size)
 	return (int)o;
 }
 
+const char *dname_to_text_nodot(const uint8_t *name, char *buf, size_t size)
+{
+	int n = dname_to_text(name, buf, size);
+	if (n < 0) {
+		if (size)
+			buf[0] = '\0';
+	} else if (n > 1) {
+		buf[n - 1] = '\0'; /* every name but the root ends in the dot */
+	}
+	return buf;
+}
+
 int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out)
 {
 	size_t p = *pos, o = 0, end = 0;

@@ -71,6 +71,11 @@ int dname_from_text(uint8_t *out, const char *text, size_t len, const uint8_t *o
  * if size is too small. */
 int dname_to_text(const uint8_t *name, char *buf, size_t size);
 
+/* The same without the final dot, as tools print names to people
+ * (BIND's dns_name_format); the root stays ".". Returns buf, which holds
+ * "" when size is too small. */
+const char *dname_to_text_nodot(const uint8_t *name, char *buf, size_t size);
+
 /*
  * Reads a possibly compressed name from a message at *pos into out
  * (uncompressed), advancing *pos past the name as it stands at *pos.

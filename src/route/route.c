@@ -142,15 +142,10 @@ nomem:
 static void name_text(const uint8_t *name, char *buf, size_t size)
 {
 	uint8_t lower[DNAME_MAX];
-	int n;
 
 	dname_copy(lower, name);
 	dname_lower(lower);
-	n = dname_to_text(lower, buf, size);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	else if (n < 0)
-		str_copy(buf, "?", size);
+	dname_to_text_nodot(lower, buf, size);
 }
 
 static void query_free(struct route_query *rq)

@@ -54,6 +54,21 @@ static void test_name_text(void **state)
 	assert_int_equal(from(n, long_label, NULL), 65);
 }
 
+static void test_name_text_nodot(void **state)
+{
+	uint8_t n[DNAME_MAX];
+	char buf[DNAME_TEXT_MAX];
+
+	from(n, "www.Example.test.", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), "www.Example.test");
+	from(n, "a\\.", NULL); /* a label ending in an escaped dot keeps it */
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), "a\\.");
+	from(n, ".", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), ".");
+	from(n, "www.example.test.", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, 5), "");
+}
+
 static void test_name_too_long(void **state)
 {
 	uint8_t n[DNAME_MAX];
@@ -289,7 +304,7 @@ int main(void)
 	    cmocka_unit_test(test_name_compare),      cmocka_unit_test(test_unpack_compression),
 	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
-	    cmocka_unit_test(test_msg_rcode),
+	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
