@@ -12,16 +12,6 @@
 #include "cli/nslookup.h"
 #include "dns/rdata.h"
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Names as the old tools wrote them: no final dot, the root "(root)". */
 static const char *name_text(const uint8_t *name, char *buf, size_t size)
 {
@@ -104,12 +94,12 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 	case DNS_T_PTR: fprintf(out, "\tname = %s\n", name_text(d, b, sizeof(b))); break;
 	case DNS_T_DNAME: fprintf(out, "\tdname = %s\n", name_text(d, b, sizeof(b))); break;
 	case DNS_T_MX:
-		fprintf(out, "\tpreference = %u, mail exchanger = %s\n", get16(d),
+		fprintf(out, "\tpreference = %u, mail exchanger = %s\n", buf_get_u16(d),
 			name_text(d + 2, b, sizeof(b)));
 		break;
 	case DNS_T_SRV:
-		fprintf(out, "\tpriority = %u, weight = %u, port = %u, host = %s\n", get16(d),
-			get16(d + 2), get16(d + 4), name_text(d + 6, b, sizeof(b)));
+		fprintf(out, "\tpriority = %u, weight = %u, port = %u, host = %s\n", buf_get_u16(d),
+			buf_get_u16(d + 2), buf_get_u16(d + 4), name_text(d + 6, b, sizeof(b)));
 		break;
 	case DNS_T_TXT:
 	case DNS_T_SPF: print_txt(out, d, rr->rdlen); break;
@@ -119,15 +109,15 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 		char p[64];
 		fprintf(out, "\n\torigin = %s\n", name_text(d, a, sizeof(a)));
 		fprintf(out, "\tmail addr = %s\n", name_text(d + l1, b, sizeof(b)));
-		fprintf(out, "\tserial = %u\n", get32(n));
-		fprintf(out, "\trefresh = %u (%s)\n", get32(n + 4),
-			nsl_legacy_time(get32(n + 4), p, sizeof(p)));
-		fprintf(out, "\tretry   = %u (%s)\n", get32(n + 8),
-			nsl_legacy_time(get32(n + 8), p, sizeof(p)));
-		fprintf(out, "\texpire  = %u (%s)\n", get32(n + 12),
-			nsl_legacy_time(get32(n + 12), p, sizeof(p)));
-		fprintf(out, "\tminimum ttl = %u (%s)\n", get32(n + 16),
-			nsl_legacy_time(get32(n + 16), p, sizeof(p)));
+		fprintf(out, "\tserial = %u\n", buf_get_u32(n));
+		fprintf(out, "\trefresh = %u (%s)\n", buf_get_u32(n + 4),
+			nsl_legacy_time(buf_get_u32(n + 4), p, sizeof(p)));
+		fprintf(out, "\tretry   = %u (%s)\n", buf_get_u32(n + 8),
+			nsl_legacy_time(buf_get_u32(n + 8), p, sizeof(p)));
+		fprintf(out, "\texpire  = %u (%s)\n", buf_get_u32(n + 12),
+			nsl_legacy_time(buf_get_u32(n + 12), p, sizeof(p)));
+		fprintf(out, "\tminimum ttl = %u (%s)\n", buf_get_u32(n + 16),
+			nsl_legacy_time(buf_get_u32(n + 16), p, sizeof(p)));
 		break;
 	}
 	default: {

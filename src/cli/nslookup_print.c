@@ -75,11 +75,6 @@ static const struct dns_rr *section_rr(const struct dns_msg *m, enum section sec
 	}
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The data of a record as dns_rdata_totext writes it (names absolute). */
 static void data_text(const struct dns_rr *rr, char *buf, size_t size)
 {
@@ -119,11 +114,11 @@ static int print_soa(FILE *out, const struct dns_rr *rr)
 	const uint8_t *n = rr->rdata + l1 + l2;
 	fprintf(out, "\torigin = %s\n", dname_to_text_nodot(rr->rdata, a, sizeof(a)));
 	fprintf(out, "\tmail addr = %s\n", dname_to_text_nodot(rr->rdata + l1, b, sizeof(b)));
-	fprintf(out, "\tserial = %u\n", get32(n));
-	fprintf(out, "\trefresh = %u\n", get32(n + 4));
-	fprintf(out, "\tretry = %u\n", get32(n + 8));
-	fprintf(out, "\texpire = %u\n", get32(n + 12));
-	fprintf(out, "\tminimum = %u\n", get32(n + 16));
+	fprintf(out, "\tserial = %u\n", buf_get_u32(n));
+	fprintf(out, "\trefresh = %u\n", buf_get_u32(n + 4));
+	fprintf(out, "\tretry = %u\n", buf_get_u32(n + 8));
+	fprintf(out, "\texpire = %u\n", buf_get_u32(n + 12));
+	fprintf(out, "\tminimum = %u\n", buf_get_u32(n + 16));
 	return 0;
 }
 

@@ -391,13 +391,11 @@ int rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf
 			p += 1;
 			break;
 		case RDF_U16:
-			put(&o, "%u", (unsigned)(rdata[p] << 8 | rdata[p + 1]));
+			put(&o, "%u", (unsigned)buf_get_u16(rdata + p));
 			p += 2;
 			break;
 		case RDF_U32:
-			put(&o, "%lu",
-			    (unsigned long)rdata[p] << 24 | (unsigned long)rdata[p + 1] << 16 |
-				(unsigned long)rdata[p + 2] << 8 | rdata[p + 3]);
+			put(&o, "%lu", (unsigned long)buf_get_u32(rdata + p));
 			p += 4;
 			break;
 		case RDF_A:

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "core/region.h"
@@ -456,8 +457,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		const uint8_t *p = rr->rdata;
 		p += dname_len(p);
 		p += dname_len(p);
-		z->serial =
-		    (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		z->serial = buf_get_u32(p);
 		ld->have_soa = 1;
 	}
 	if (ld->opts && ld->opts->observe)

@@ -566,7 +566,7 @@ static void on_mx(void *arg, const struct resolver_result *res)
 		struct route_mx *mx = &r->mx[n];
 		if (rr->rdlen < 3)
 			continue;
-		mx->pref = (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]);
+		mx->pref = buf_get_u16(rr->rdata);
 		name_text(rr->rdata + 2, mx->name, sizeof(mx->name));
 		if (dname_is_root(rr->rdata + 2)) {
 			mx->skip = ROUTE_SKIP_NULLMX;

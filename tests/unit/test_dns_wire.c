@@ -297,6 +297,28 @@ static void test_msg_rcode(void **state)
 	}
 }
 
+/* The fixed-place readers agree with the walking ones. */
+static void test_buf_get(void **state)
+{
+	static const uint8_t b[] = {0x80, 0x01, 0xfe, 0x7f, 0x00};
+	struct rbuf r;
+	uint16_t v16;
+	uint32_t v32;
+
+	assert_int_equal(buf_get_u16(b), 0x8001);
+	assert_int_equal(buf_get_u16(b + 2), 0xfe7f);
+	assert_int_equal(buf_get_u32(b), 0x8001fe7fu);
+	assert_int_equal(buf_get_u32(b + 1), 0x01fe7f00u);
+	rbuf_init(&r, b, sizeof(b));
+	assert_int_equal(rbuf_u16(&r, &v16), 0);
+	assert_int_equal(v16, 0x8001);
+	assert_int_equal(rbuf_u16(&r, &v16), 0);
+	assert_int_equal(rbuf_u32(&r, &v32), -1); /* one byte left */
+	rbuf_init(&r, b + 1, 4);
+	assert_int_equal(rbuf_u32(&r, &v32), 0);
+	assert_int_equal(v32, 0x01fe7f00u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +327,7 @@ int main(void)
 	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
 	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
+	    cmocka_unit_test(test_buf_get),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
