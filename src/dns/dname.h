@@ -15,15 +15,28 @@
 
 #include "core/buf.h"
 
-#define DNAME_MAX	255 /* wire length, root label included (RFC 1035) */
-#define DNAME_LABEL_MAX 63
-#define DNAME_TEXT_MAX	1024 /* presentation form, \DDD escapes included */
+#define DNAME_MAX	 255 /* wire length, root label included (RFC 1035) */
+#define DNAME_LABEL_MAX	 63
+#define DNAME_TEXT_MAX	 1024 /* presentation form, \DDD escapes included */
+#define DNAME_LABELS_MAX 127  /* labels of one octet each, root not counted */
 
 /* Wire length of a well-formed name (as produced by this module). */
 size_t dname_len(const uint8_t *name);
 
 /* Number of labels, not counting the root. */
 int dname_labels(const uint8_t *name);
+
+/* Where each label starts: off[i] for label i (0 is the leftmost), off[n]
+ * for the root label; returns n, the number of labels. */
+static inline int dname_label_offsets(const uint8_t *name, uint8_t off[DNAME_LABELS_MAX + 1])
+{
+	size_t o = 0;
+	int n = 0;
+	for (; name[o]; o += (size_t)name[o] + 1)
+		off[n++] = (uint8_t)o;
+	off[n] = (uint8_t)o;
+	return n;
+}
 
 /* The name with its first label removed, pointing into name; NULL for
  * the root. */
@@ -33,6 +46,12 @@ int dname_is_root(const uint8_t *name);
 
 /* Whether the first label is "*". */
 int dname_is_wildcard(const uint8_t *name);
+
+/* ASCII lower case of one octet: DNS ignores case in ASCII only. */
+static inline uint8_t dname_lower_octet(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
 
 /* Case-insensitive equality (ASCII only, as DNS is). */
 int dname_equal(const uint8_t *a, const uint8_t *b);
@@ -51,6 +70,20 @@ uint32_t dname_hash(const uint8_t *name);
 
 /* Copies name into out (DNAME_MAX bytes); returns its length. */
 size_t dname_copy(uint8_t *out, const uint8_t *name);
+
+/* The same in lower case (out may be name). Inline, like
+ * dname_label_offsets: the zone lookup runs both for every query. */
+static inline size_t dname_copy_lower(uint8_t *out, const uint8_t *name)
+{
+	size_t len = 0;
+	while (name[len])
+		len += (size_t)name[len] + 1;
+	len++;
+	/* Length octets (at most 63) are below 'A': one flat loop does. */
+	for (size_t i = 0; i < len; i++)
+		out[i] = dname_lower_octet(name[i]);
+	return len;
+}
 
 /* Builds prefix + suffix into out; -1 if longer than DNAME_MAX. prefix is
  * a name whose root label is dropped (so "www" + "example.test."). */

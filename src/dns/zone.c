@@ -72,11 +72,6 @@ static void *zalloc(struct zone *z, size_t n)
 
 /* ---- names ---- */
 
-static inline uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 {
 	for (unsigned i = 0; i <= label[0]; i++)
@@ -98,34 +93,21 @@ static inline uint32_t slot_of(uint32_t h)
 	return h;
 }
 
-/* Lower-cases name into out, recording where each label starts (and
- * off[n], where the root label is); returns n, the number of labels. */
-static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], size_t *len)
+/* The key of name (lower case) into out, where each of its labels
+ * starts, and its length; returns the number of labels. */
+static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[DNAME_LABELS_MAX + 1],
+			size_t *len)
 {
-	size_t o = 0;
-	int n = 0;
-	while (name[o]) {
-		uint8_t l = name[o];
-		off[n++] = (uint8_t)o;
-		out[o] = l;
-		for (unsigned i = 1; i <= l; i++)
-			out[o + i] = lower(name[o + i]);
-		o += (size_t)l + 1;
-	}
-	out[o] = 0;
-	off[n] = (uint8_t)o;
-	*len = o + 1;
-	return n;
+	*len = dname_copy_lower(out, name);
+	return dname_label_offsets(out, off);
 }
 
-/* The hash of a whole lower-case name (labels from the root down). */
+/* The hash of a whole key (labels from the root down). */
 static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 {
-	uint8_t off[128];
-	int n = 0;
+	uint8_t off[DNAME_LABELS_MAX + 1];
+	int n = dname_label_offsets(key, off);
 	uint32_t h = z->seed;
-	for (size_t o = 0; key[o]; o += (size_t)key[o] + 1)
-		off[n++] = (uint8_t)o;
 	while (n > 0)
 		h = hash_label(h, key + off[--n]);
 	return h;
@@ -217,7 +199,7 @@ static void rdata_canon(uint16_t type, const uint8_t *in, size_t len, uint8_t *o
 		case RDF_NAME:
 			while (o < len && out[o]) {
 				for (unsigned i = 1; i <= out[o] && o + i < len; i++)
-					out[o + i] = lower(out[o + i]);
+					out[o + i] = dname_lower_octet(out[o + i]);
 				o += (size_t)out[o] + 1;
 			}
 			o++;
@@ -353,7 +335,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 {
 	struct load *ld = arg;
 	struct zone *z = ld->z;
-	uint8_t key[DNAME_MAX], off[128];
+	uint8_t key[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
 	char on[DNAME_TEXT_MAX], tn[16];
 	size_t len;
 	uint32_t h;
@@ -565,7 +547,7 @@ static void free_build(struct zone *z)
 static struct zone *zone_new(const uint8_t *origin)
 {
 	struct zone *z = calloc(1, sizeof(*z));
-	uint8_t off[128];
+	uint8_t off[DNAME_LABELS_MAX + 1];
 	size_t len;
 	if (z == NULL)
 		return NULL;
@@ -737,16 +719,15 @@ size_t zone_node_rrsets(const struct zone_node *n, const struct zone_rrset *cons
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
 {
-	uint8_t key[DNAME_MAX], off[128];
-	size_t len;
-	name_prepare(name, key, off, &len);
+	uint8_t key[DNAME_MAX];
+	size_t len = dname_copy_lower(key, name);
 	return table_find(z, key, len, name_hash(z, key));
 }
 
 void zone_lookup(const struct zone *z, const uint8_t *qname, struct zone_result *r)
 {
-	uint8_t key[DNAME_MAX], off[128];
-	uint32_t hs[128];
+	uint8_t key[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
+	uint32_t hs[DNAME_LABELS_MAX + 1];
 	size_t len;
 	int n = name_prepare(qname, key, off, &len), top, i;
 	const struct zone_node *node = NULL;

@@ -143,8 +143,7 @@ static void name_text(const uint8_t *name, char *buf, size_t size)
 {
 	uint8_t lower[DNAME_MAX];
 
-	dname_copy(lower, name);
-	dname_lower(lower);
+	dname_copy_lower(lower, name);
 	dname_to_text_nodot(lower, buf, size);
 }
 

@@ -297,6 +297,44 @@ static void test_msg_rcode(void **state)
 	}
 }
 
+static void test_name_lower_offsets(void **state)
+{
+	uint8_t n[DNAME_MAX], l[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
+	char longest[2 * DNAME_LABELS_MAX + 1];
+
+	from(n, "WwW.Ex-AMPLE.test.", NULL);
+	assert_int_equal(dname_copy_lower(l, n), 19);
+	assert_string_equal(text(l), "www.ex-ample.test.");
+	assert_string_equal(text(n), "WwW.Ex-AMPLE.test."); /* the source is untouched */
+	assert_int_equal(dname_label_offsets(l, off), 3);
+	assert_int_equal(off[0], 0);
+	assert_int_equal(off[1], 4);
+	assert_int_equal(off[2], 13);
+	assert_int_equal(off[3], 18); /* the root label */
+	/* in place, with the longest label: its length octet stays */
+	memset(n, 0, sizeof(n));
+	n[0] = DNAME_LABEL_MAX;
+	memset(n + 1, 'Q', DNAME_LABEL_MAX);
+	assert_int_equal(dname_copy_lower(n, n), DNAME_LABEL_MAX + 2);
+	assert_int_equal(n[0], DNAME_LABEL_MAX);
+	assert_int_equal(n[1], 'q');
+	assert_int_equal(n[DNAME_LABEL_MAX], 'q');
+	assert_int_equal(n[DNAME_LABEL_MAX + 1], 0);
+	assert_int_equal(dname_label_offsets(n, off), 1);
+	/* the most labels a name can have */
+	for (int i = 0; i < DNAME_LABELS_MAX; i++) {
+		longest[2 * i] = 'X';
+		longest[2 * i + 1] = '.';
+	}
+	longest[2 * DNAME_LABELS_MAX] = '\0';
+	assert_int_equal(from(n, longest, NULL), DNAME_MAX);
+	assert_int_equal(dname_label_offsets(n, off), DNAME_LABELS_MAX);
+	assert_int_equal(off[DNAME_LABELS_MAX], DNAME_MAX - 1);
+	dname_lower(n);
+	assert_int_equal(n[1], 'x');
+	assert_int_equal(n[DNAME_MAX - 2], 'x');
+}
+
 /* The fixed-place readers agree with the walking ones. */
 static void test_buf_get(void **state)
 {
@@ -327,7 +365,7 @@ int main(void)
 	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
 	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
-	    cmocka_unit_test(test_buf_get),
+	    cmocka_unit_test(test_buf_get),	      cmocka_unit_test(test_name_lower_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
