@@ -182,40 +182,6 @@ static struct zone_node *node_add(struct zone *z, const uint8_t *name, const uin
 	return n;
 }
 
-/* ---- record data: equality as DNSSEC defines it (names in the RFC 1035
- * types compare without case) ---- */
-
-static void rdata_canon(uint16_t type, const uint8_t *in, size_t len, uint8_t *out)
-{
-	const struct rr_type_info *t = rr_type_info(type);
-	size_t o = 0;
-
-	memcpy(out, in, len);
-	if (t == NULL || !t->known)
-		return;
-	for (const uint8_t *f = t->fields; *f != RDF_END && o < len; f++) {
-		switch (*f) {
-		case RDF_CNAME:
-		case RDF_NAME:
-			while (o < len && out[o]) {
-				for (unsigned i = 1; i <= out[o] && o + i < len; i++)
-					out[o + i] = dname_lower_octet(out[o + i]);
-				o += (size_t)out[o] + 1;
-			}
-			o++;
-			break;
-		case RDF_U8: o += 1; break;
-		case RDF_U16: o += 2; break;
-		case RDF_U32:
-		case RDF_A: o += 4; break;
-		case RDF_AAAA: o += 16; break;
-		case RDF_STR:
-		case RDF_TAG: o += (size_t)out[o] + 1; break;
-		default: return; /* STRS, BLOB: to the end, no names */
-		}
-	}
-}
-
 /* ---- loading ---- */
 
 /* Duplicate finder: one entry per record, keyed by node, type and the
@@ -295,7 +261,7 @@ static int dup_check(struct load *ld, const struct zone_node *node, uint16_t typ
 	uint8_t *canon = ld->canon, *other = ld->canon + 65535;
 	uint32_t h = ld->z->seed ^ (uint32_t)((uintptr_t)node >> 3) ^ ((uint32_t)type << 20), i;
 
-	rdata_canon(type, rd->data, rd->len, canon);
+	rdata_canonical(type, rd->data, rd->len, canon);
 	for (size_t k = 0; k < rd->len; k++)
 		h = (h ^ canon[k]) * 16777619u;
 	for (i = slot_of(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
@@ -304,7 +270,7 @@ static int dup_check(struct load *ld, const struct zone_node *node, uint16_t typ
 			continue;
 		if (memcmp(d->rd->data, rd->data, rd->len) == 0)
 			return 1;
-		rdata_canon(type, d->rd->data, d->rd->len, other);
+		rdata_canonical(type, d->rd->data, d->rd->len, other);
 		if (memcmp(canon, other, rd->len) == 0)
 			return 1;
 	}

@@ -335,6 +335,38 @@ static void test_name_lower_offsets(void **state)
 	assert_int_equal(n[DNAME_MAX - 2], 'x');
 }
 
+/* Names in lower case, nothing else: not the numbers, not TXT. */
+static void test_rdata_canonical(void **state)
+{
+	uint8_t mx[2 + DNAME_MAX], soa[2 * DNAME_MAX + 20], out[sizeof(soa)];
+	int l1, l2;
+	static const uint8_t txt[] = {3, 'A', 'b', 'C'}, bad[] = {0, 1, 3, 'M', 'X'};
+
+	mx[0] = 'A'; /* a preference of 0x4142 */
+	mx[1] = 'B';
+	l1 = from(mx + 2, "MX1.Example.TEST.", NULL);
+	rdata_canonical(DNS_T_MX, mx, (size_t)l1 + 2, out);
+	assert_memory_equal(out, "AB", 2);
+	assert_string_equal(text(out + 2), "mx1.example.test.");
+
+	l1 = from(soa, "NS1.Example.TEST.", NULL);
+	l2 = from(soa + l1, "Host\\.Master.Example.TEST.", NULL);
+	memset(soa + l1 + l2, 'Q', 20);
+	rdata_canonical(DNS_T_SOA, soa, (size_t)(l1 + l2 + 20), out);
+	assert_string_equal(text(out), "ns1.example.test.");
+	assert_string_equal(text(out + l1), "host\\.master.example.test.");
+	assert_memory_equal(out + l1 + l2, soa + l1 + l2, 20);
+
+	rdata_canonical(DNS_T_TXT, txt, sizeof(txt), out);
+	assert_memory_equal(out, txt, sizeof(txt));
+	rdata_canonical(65280, mx, 4, out); /* unknown: opaque */
+	assert_memory_equal(out, mx, 4);
+	/* a name running past the data: copied, never read beyond */
+	rdata_canonical(DNS_T_MX, bad, sizeof(bad), out);
+	assert_memory_equal(out, bad, sizeof(bad));
+	rdata_canonical(DNS_T_MX, bad, 0, out);
+}
+
 /* The fixed-place readers agree with the walking ones. */
 static void test_buf_get(void **state)
 {
@@ -366,6 +398,7 @@ int main(void)
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
 	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
 	    cmocka_unit_test(test_buf_get),	      cmocka_unit_test(test_name_lower_offsets),
+	    cmocka_unit_test(test_rdata_canonical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
