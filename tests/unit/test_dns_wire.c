@@ -219,7 +219,7 @@ static void test_message_roundtrip(void **state)
 	w.len = DNS_HEADER_LEN;
 	assert_int_equal(dns_put_question(&w, &ct, owner, DNS_T_MX, DNS_C_IN), 0);
 	assert_int_equal(dns_put_rr(&w, &ct, owner, DNS_T_MX, DNS_C_IN, 300, rdata, 20), 0);
-	assert_int_equal(dns_put_opt(&w, 1232, 0, 0, DNS_EDNS_DO), 0);
+	assert_int_equal(dns_put_opt(&w, 1232, 0, 0, DNS_EDNS_DO, NULL, 0), 0);
 	dns_header_put(buf, &h);
 
 	assert_int_equal(dns_msg_parse(buf, w.len, &m), DNS_PARSE_OK);
@@ -289,7 +289,8 @@ static void test_msg_rcode(void **state)
 		w.len = DNS_HEADER_LEN;
 		assert_int_equal(dns_put_question(&w, NULL, name, DNS_T_A, DNS_C_IN), 0);
 		if (cases[i].edns)
-			assert_int_equal(dns_put_opt(&w, 1232, (uint8_t)cases[i].ext, 0, 0), 0);
+			assert_int_equal(
+			    dns_put_opt(&w, 1232, (uint8_t)cases[i].ext, 0, 0, NULL, 0), 0);
 		dns_header_put(buf, &h);
 		assert_int_equal(dns_msg_parse(buf, w.len, &m), DNS_PARSE_OK);
 		assert_int_equal(dns_msg_rcode(m), cases[i].want);
