@@ -259,6 +259,23 @@ static void referral(struct ctx *c, const struct zone_node *cut)
 		add_rrset(c, S_AUTHORITY, zone_node_name(cut), ns);
 }
 
+/* The name is in no zone of ours, or in one that is configured but has
+ * not loaded. Past a CNAME the chain just ends there; for the query name
+ * itself the response says so, as NSD says it. */
+static void not_served(struct ctx *c, int configured)
+{
+	if (c->cnames > 0)
+		return;
+	if (configured) {
+		c->rcode = DNS_R_SERVFAIL;
+		c->ede = EDE_NOT_READY;
+		c->ede_text = "Zone is configured but not loaded";
+	} else {
+		c->rcode = DNS_R_REFUSED;
+		c->ede = EDE_NOT_AUTHORITATIVE;
+	}
+}
+
 /* Answers for name (the query name, or a CNAME target). */
 static void lookup(struct ctx *c, const uint8_t *name)
 {
@@ -266,15 +283,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 	struct zone_result r;
 
 	if (e == NULL || e->zone == NULL) {
-		/* Past a CNAME, the chain just ends here. */
-		if (c->cnames == 0 && e == NULL) {
-			c->rcode = DNS_R_REFUSED;
-			c->ede = EDE_NOT_AUTHORITATIVE;
-		} else if (c->cnames == 0) {
-			c->rcode = DNS_R_SERVFAIL;
-			c->ede = EDE_NOT_READY;
-			c->ede_text = "Zone is configured but not loaded";
-		}
+		not_served(c, e != NULL);
 		return;
 	}
 	c->zone = e->zone;
@@ -289,11 +298,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 			return;
 		}
 		if (p->zone == NULL) {
-			if (c->cnames == 0) {
-				c->rcode = DNS_R_SERVFAIL;
-				c->ede = EDE_NOT_READY;
-				c->ede_text = "Zone is configured but not loaded";
-			}
+			not_served(c, 1);
 			return;
 		}
 		c->zone = p->zone;
@@ -316,12 +321,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 		c->rcode = DNS_R_NXDOMAIN;
 		add_soa(c);
 		break;
-	default:
-		if (c->cnames == 0) {
-			c->rcode = DNS_R_REFUSED;
-			c->ede = EDE_NOT_AUTHORITATIVE;
-		}
-		break;
+	default: not_served(c, 0); break;
 	}
 }
 
