@@ -95,7 +95,7 @@ uint32_t dname_hash(const uint8_t *name)
 		h ^= dname_lower_octet(name[i]);
 		h *= 16777619u;
 	}
-	return h;
+	return dname_hash_mix(h);
 }
 
 size_t dname_copy(uint8_t *out, const uint8_t *name)

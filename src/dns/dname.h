@@ -65,8 +65,23 @@ int dname_compare(const uint8_t *a, const uint8_t *b);
 /* ASCII lower case, in place. */
 void dname_lower(uint8_t *name);
 
-/* Case-insensitive hash. */
+/* Case-insensitive hash, for tables indexed by its low bits: FNV-1a,
+ * then mixed (dname_hash_mix). Unseeded: the same in every process. */
 uint32_t dname_hash(const uint8_t *name);
+
+/* MurmurHash3's finalizer. FNV's low bits depend only on the low bits of
+ * each octet hashed ("a", "i", "q", "y" share their low three), so a
+ * table masking them needs every bit mixed into them first. The zone's
+ * own hash (seeded, label by label) ends with it too. */
+static inline uint32_t dname_hash_mix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
 
 /* Copies name into out (DNAME_MAX bytes); returns its length. */
 size_t dname_copy(uint8_t *out, const uint8_t *name);

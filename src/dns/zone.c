@@ -72,24 +72,14 @@ static void *zalloc(struct zone *z, size_t n)
 
 /* ---- names ---- */
 
+/* FNV-1a over one more label. The hashes a zone keeps are unmixed, as a
+ * suffix's extends to its children's: the tables mix them (dname_hash_mix) when
+ * they index. With a random seed per zone, a zone file cannot be written
+ * to make its names collide. */
 static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 {
 	for (unsigned i = 0; i <= label[0]; i++)
 		h = (h ^ label[i]) * 16777619u;
-	return h;
-}
-
-/* Where a hash goes in a table: FNV's low bits depend only on the low
- * bits of its input, so the bits are mixed first (MurmurHash3's
- * finalizer). With a random seed per zone, a zone file cannot be written
- * to make its names collide. */
-static inline uint32_t slot_of(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
 	return h;
 }
 
@@ -118,7 +108,7 @@ static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 static struct zone_node *table_find(const struct zone *z, const uint8_t *key, size_t len,
 				    uint32_t h)
 {
-	for (uint32_t i = slot_of(h) & z->mask;; i = (i + 1) & z->mask) {
+	for (uint32_t i = dname_hash_mix(h) & z->mask;; i = (i + 1) & z->mask) {
 		const struct slot *s = &z->table[i];
 		if (s->node == NULL)
 			return NULL;
@@ -137,7 +127,7 @@ static int table_grow(struct zone *z)
 		uint32_t i;
 		if (z->table[k].node == NULL)
 			continue;
-		for (i = slot_of(z->table[k].hash) & (size - 1); t[i].node;
+		for (i = dname_hash_mix(z->table[k].hash) & (size - 1); t[i].node;
 		     i = (i + 1) & (size - 1))
 			;
 		t[i] = z->table[k];
@@ -174,7 +164,7 @@ static struct zone_node *node_add(struct zone *z, const uint8_t *name, const uin
 	n->name = n->key + len;
 	n->keylen = (uint8_t)len;
 	n->labels = (uint8_t)dname_labels(key);
-	for (i = slot_of(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
+	for (i = dname_hash_mix(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
 		;
 	z->table[i].hash = h;
 	z->table[i].node = n;
@@ -244,7 +234,8 @@ static int dup_grow(struct load *ld)
 		uint32_t i;
 		if (ld->dup[k].node == NULL)
 			continue;
-		for (i = slot_of(ld->dup[k].hash) & (size - 1); t[i].node; i = (i + 1) & (size - 1))
+		for (i = dname_hash_mix(ld->dup[k].hash) & (size - 1); t[i].node;
+		     i = (i + 1) & (size - 1))
 			;
 		t[i] = ld->dup[k];
 	}
@@ -264,7 +255,7 @@ static int dup_check(struct load *ld, const struct zone_node *node, uint16_t typ
 	rdata_canonical(type, rd->data, rd->len, canon);
 	for (size_t k = 0; k < rd->len; k++)
 		h = (h ^ canon[k]) * 16777619u;
-	for (i = slot_of(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
+	for (i = dname_hash_mix(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
 		const struct dupent *d = &ld->dup[i];
 		if (d->hash != h || d->node != node || d->type != type || d->rd->len != rd->len)
 			continue;

@@ -368,6 +368,30 @@ static void test_rdata_canonical(void **state)
 	rdata_canonical(DNS_T_MX, bad, 0, out);
 }
 
+/* Names whose octets differ only above bit 3 must still spread over a
+ * table of 16 slots (plain FNV-1a puts all 16 in one slot). */
+static void test_hash_low_bits(void **state)
+{
+	static const char c[] = "0@`p"; /* 0x30 0x40 0x60 0x70: low four bits 0 */
+	uint8_t n[DNAME_MAX];
+	int used[16] = {0}, slots = 0;
+
+	for (int i = 0; i < 16; i++) {
+		char t[3] = {c[i / 4], c[i % 4], 0};
+		from(n, t, NULL);
+		used[dname_hash(n) & 15]++;
+	}
+	for (int i = 0; i < 16; i++)
+		slots += used[i] > 0;
+	assert_true(slots >= 8);
+	from(n, "MiXeD.test.", NULL);
+	{
+		uint8_t l[DNAME_MAX];
+		dname_copy_lower(l, n);
+		assert_int_equal(dname_hash(n), dname_hash(l));
+	}
+}
+
 /* The fixed-place readers agree with the walking ones. */
 static void test_buf_get(void **state)
 {
@@ -399,7 +423,7 @@ int main(void)
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
 	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
 	    cmocka_unit_test(test_buf_get),	      cmocka_unit_test(test_name_lower_offsets),
-	    cmocka_unit_test(test_rdata_canonical),
+	    cmocka_unit_test(test_rdata_canonical),   cmocka_unit_test(test_hash_low_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
