@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (base == NULL) {
 		struct netaddr server;
-		struct resolver_opts o = {&server, 1, 1, 1, 0, 0, 1};
+		struct resolver_opts o = {&server, 1, 1, 1, 0, 0, 1, NULL};
 		log_set_level(LOG_LEVEL_ERROR);
 		netaddr_parse("127.0.0.1:53", 0, &server);
 		base = event_base_new();

@@ -362,14 +362,6 @@ static const char *error_text(int err)
 	}
 }
 
-static unsigned msg_rcode(const struct dns_msg *m)
-{
-	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
-	if (m->edns.present)
-		rcode |= (unsigned)m->edns.ext_rcode << 4;
-	return rcode;
-}
-
 static void queue_aaaa(struct nsl *n, const struct lookup *l, const char *name)
 {
 	struct lookup *nl = clone(l);
@@ -419,7 +411,7 @@ static void print_answer(struct nsl *n, struct lookup *l, const struct nsl_serve
 	if (l->legacy_host) {
 		nsl_legacy_print_host(n->out, &v, n->legacy_a, m, &r);
 	} else if (n->s.default_lookups && l->qtype == DNS_T_A) {
-		if (msg_rcode(m) != DNS_R_NOERROR) {
+		if (dns_msg_rcode(m) != DNS_R_NOERROR) {
 			nsl_legacy_print_host(n->out, &v, m, NULL, &r);
 		} else {
 			/* Kept until the AAAA answer, to print them together. */
@@ -462,7 +454,7 @@ static void legacy_failed(struct nsl *n, struct lookup *l, const uint8_t *qname,
 		n->legacy_a = NULL;
 		return;
 	}
-	nsl_name_text(qname, name, sizeof(name));
+	dname_to_text_nodot(qname, name, sizeof(name));
 	if (err == ETIMEDOUT)
 		fprintf(n->out, "*** Request to %s timed-out\n", srv->name);
 	else
@@ -577,9 +569,9 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			dns_msg_free(m);
 			return;
 		}
-		if ((msg_rcode(m) == DNS_R_SERVFAIL && !s->fail) ||
+		if ((dns_msg_rcode(m) == DNS_R_SERVFAIL && !s->fail) ||
 		    (s->check_ra && !(m->h.flags & DNS_F_RA) && s->recurse)) {
-			const char *what = msg_rcode(m) == DNS_R_SERVFAIL
+			const char *what = dns_msg_rcode(m) == DNS_R_SERVFAIL
 					       ? "SERVFAIL reply"
 					       : "recursion not available";
 			if (srv + 1 < s->nservers) {
@@ -593,7 +585,7 @@ static void run_lookup(struct nsl *n, struct lookup *l)
 			if (!legacy)
 				fprintf(n->out, ";; Got %s from %s\n", what, sv->servname);
 		}
-		if (msg_rcode(m) == DNS_R_NXDOMAIN && (l->origin >= 0 || l->need_search)) {
+		if (dns_msg_rcode(m) == DNS_R_NXDOMAIN && (l->origin >= 0 || l->need_search)) {
 			if (!next_origin(n, l) || s->debug)
 				print_answer(n, l, sv, qname, m);
 			else

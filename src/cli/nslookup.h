@@ -90,9 +90,6 @@ const char *nsl_server_addr(const struct nsl_server *srv, uint16_t port, char *b
  * BIND spells it; -1 when text is no address. */
 int nsl_reverse_name(const char *text, char *out, size_t size);
 
-/* Presentation of a name as BIND's dns_name_format: no final dot. */
-const char *nsl_name_text(const uint8_t *name, char *buf, size_t size);
-
 /*
  * Printing one answer (BIND's printmessage). The view says what was
  * asked and of whom; the result says what the caller must do next.

@@ -12,16 +12,6 @@
 #include "cli/nslookup.h"
 #include "dns/rdata.h"
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Names as the old tools wrote them: no final dot, the root "(root)". */
 static const char *name_text(const uint8_t *name, char *buf, size_t size)
 {
@@ -29,7 +19,7 @@ static const char *name_text(const uint8_t *name, char *buf, size_t size)
 		snprintf(buf, size, "(root)");
 		return buf;
 	}
-	return nsl_name_text(name, buf, size);
+	return dname_to_text_nodot(name, buf, size);
 }
 
 const char *nsl_legacy_time(uint32_t value, char *buf, size_t size)
@@ -104,12 +94,12 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 	case DNS_T_PTR: fprintf(out, "\tname = %s\n", name_text(d, b, sizeof(b))); break;
 	case DNS_T_DNAME: fprintf(out, "\tdname = %s\n", name_text(d, b, sizeof(b))); break;
 	case DNS_T_MX:
-		fprintf(out, "\tpreference = %u, mail exchanger = %s\n", get16(d),
+		fprintf(out, "\tpreference = %u, mail exchanger = %s\n", buf_get_u16(d),
 			name_text(d + 2, b, sizeof(b)));
 		break;
 	case DNS_T_SRV:
-		fprintf(out, "\tpriority = %u, weight = %u, port = %u, host = %s\n", get16(d),
-			get16(d + 2), get16(d + 4), name_text(d + 6, b, sizeof(b)));
+		fprintf(out, "\tpriority = %u, weight = %u, port = %u, host = %s\n", buf_get_u16(d),
+			buf_get_u16(d + 2), buf_get_u16(d + 4), name_text(d + 6, b, sizeof(b)));
 		break;
 	case DNS_T_TXT:
 	case DNS_T_SPF: print_txt(out, d, rr->rdlen); break;
@@ -119,15 +109,15 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 		char p[64];
 		fprintf(out, "\n\torigin = %s\n", name_text(d, a, sizeof(a)));
 		fprintf(out, "\tmail addr = %s\n", name_text(d + l1, b, sizeof(b)));
-		fprintf(out, "\tserial = %u\n", get32(n));
-		fprintf(out, "\trefresh = %u (%s)\n", get32(n + 4),
-			nsl_legacy_time(get32(n + 4), p, sizeof(p)));
-		fprintf(out, "\tretry   = %u (%s)\n", get32(n + 8),
-			nsl_legacy_time(get32(n + 8), p, sizeof(p)));
-		fprintf(out, "\texpire  = %u (%s)\n", get32(n + 12),
-			nsl_legacy_time(get32(n + 12), p, sizeof(p)));
-		fprintf(out, "\tminimum ttl = %u (%s)\n", get32(n + 16),
-			nsl_legacy_time(get32(n + 16), p, sizeof(p)));
+		fprintf(out, "\tserial = %u\n", buf_get_u32(n));
+		fprintf(out, "\trefresh = %u (%s)\n", buf_get_u32(n + 4),
+			nsl_legacy_time(buf_get_u32(n + 4), p, sizeof(p)));
+		fprintf(out, "\tretry   = %u (%s)\n", buf_get_u32(n + 8),
+			nsl_legacy_time(buf_get_u32(n + 8), p, sizeof(p)));
+		fprintf(out, "\texpire  = %u (%s)\n", buf_get_u32(n + 12),
+			nsl_legacy_time(buf_get_u32(n + 12), p, sizeof(p)));
+		fprintf(out, "\tminimum ttl = %u (%s)\n", buf_get_u32(n + 16),
+			nsl_legacy_time(buf_get_u32(n + 16), p, sizeof(p)));
 		break;
 	}
 	default: {
@@ -141,14 +131,6 @@ static void print_rr(FILE *out, const struct dns_rr *rr)
 		free(text);
 	}
 	}
-}
-
-static unsigned msg_rcode(const struct dns_msg *m)
-{
-	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
-	if (m->edns.present)
-		rcode |= (unsigned)m->edns.ext_rcode << 4;
-	return rcode;
 }
 
 void nsl_legacy_error(FILE *out, const char *server, const char *name, unsigned rcode)
@@ -183,13 +165,13 @@ void nsl_legacy_print_records(FILE *out, const struct nsl_view *v, const struct 
 			      struct nsl_result *r)
 {
 	int aa = (m->h.flags & DNS_F_AA) != 0;
-	unsigned rcode = msg_rcode(m);
+	unsigned rcode = dns_msg_rcode(m);
 	char name[DNAME_TEXT_MAX];
 	size_t extra = (size_t)m->nns + m->nar;
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
+	dname_to_text_nodot(v->qname, name, sizeof(name));
 	if (rcode != DNS_R_NOERROR || m->nan == 0) {
 		nsl_legacy_error(out, v->server_name, name, rcode);
 		r->rcode_error = rcode != DNS_R_NOERROR;
@@ -278,14 +260,14 @@ void nsl_legacy_print_host(FILE *out, const struct nsl_view *v, const struct dns
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
+	dname_to_text_nodot(v->qname, name, sizeof(name));
 	if (first == NULL || h == NULL) {
 		nsl_legacy_error(out, v->server_name, name, DNS_R_NOERROR);
 		free(h);
 		return;
 	}
-	if (msg_rcode(first) != DNS_R_NOERROR) {
-		nsl_legacy_error(out, v->server_name, name, msg_rcode(first));
+	if (dns_msg_rcode(first) != DNS_R_NOERROR) {
+		nsl_legacy_error(out, v->server_name, name, dns_msg_rcode(first));
 		r->rcode_error = 1;
 		free(h);
 		return;
@@ -310,10 +292,10 @@ void nsl_legacy_print_ptr(FILE *out, const struct nsl_view *v, const struct dns_
 
 	memset(r, 0, sizeof(*r));
 	fprintf(out, "Server:  %s\nAddress:  %s\n\n", v->server_name, v->server_addr);
-	nsl_name_text(v->qname, name, sizeof(name));
-	if (h == NULL || msg_rcode(m) != DNS_R_NOERROR) {
-		nsl_legacy_error(out, v->server_name, name, msg_rcode(m));
-		r->rcode_error = msg_rcode(m) != DNS_R_NOERROR;
+	dname_to_text_nodot(v->qname, name, sizeof(name));
+	if (h == NULL || dns_msg_rcode(m) != DNS_R_NOERROR) {
+		nsl_legacy_error(out, v->server_name, name, dns_msg_rcode(m));
+		r->rcode_error = dns_msg_rcode(m) != DNS_R_NOERROR;
 		free(h);
 		return;
 	}

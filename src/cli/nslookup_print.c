@@ -66,19 +66,6 @@ static const char *const rcodetext[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *nsl_name_text(const uint8_t *name, char *buf, size_t size)
-{
-	int n = dname_to_text(name, buf, size);
-	if (n < 0) {
-		if (size)
-			buf[0] = '\0';
-		return buf;
-	}
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
-}
-
 static const struct dns_rr *section_rr(const struct dns_msg *m, enum section sec, size_t *n)
 {
 	switch (sec) {
@@ -86,11 +73,6 @@ static const struct dns_rr *section_rr(const struct dns_msg *m, enum section sec
 	case SEC_AUTHORITY: *n = m->nns; return m->rr + m->nan;
 	default: *n = m->nar; return m->rr + m->nan + m->nns;
 	}
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* The data of a record as dns_rdata_totext writes it (names absolute). */
@@ -130,13 +112,13 @@ static int print_soa(FILE *out, const struct dns_rr *rr)
 	l1 = dname_len(rr->rdata);
 	l2 = dname_len(rr->rdata + l1);
 	const uint8_t *n = rr->rdata + l1 + l2;
-	fprintf(out, "\torigin = %s\n", nsl_name_text(rr->rdata, a, sizeof(a)));
-	fprintf(out, "\tmail addr = %s\n", nsl_name_text(rr->rdata + l1, b, sizeof(b)));
-	fprintf(out, "\tserial = %u\n", get32(n));
-	fprintf(out, "\trefresh = %u\n", get32(n + 4));
-	fprintf(out, "\tretry = %u\n", get32(n + 8));
-	fprintf(out, "\texpire = %u\n", get32(n + 12));
-	fprintf(out, "\tminimum = %u\n", get32(n + 16));
+	fprintf(out, "\torigin = %s\n", dname_to_text_nodot(rr->rdata, a, sizeof(a)));
+	fprintf(out, "\tmail addr = %s\n", dname_to_text_nodot(rr->rdata + l1, b, sizeof(b)));
+	fprintf(out, "\tserial = %u\n", buf_get_u32(n));
+	fprintf(out, "\trefresh = %u\n", buf_get_u32(n + 4));
+	fprintf(out, "\tretry = %u\n", buf_get_u32(n + 8));
+	fprintf(out, "\texpire = %u\n", buf_get_u32(n + 12));
+	fprintf(out, "\tminimum = %u\n", buf_get_u32(n + 16));
 	return 0;
 }
 
@@ -148,7 +130,7 @@ static void print_section(FILE *out, const struct dns_msg *m, enum section sec)
 	char name[DNAME_TEXT_MAX], text[64];
 
 	for (size_t i = 0; i < n; i++, rr++) {
-		nsl_name_text(rr->owner, name, sizeof(name));
+		dname_to_text_nodot(rr->owner, name, sizeof(name));
 		if ((rr->type == DNS_T_A || rr->type == DNS_T_AAAA) && sec == SEC_ANSWER) {
 			data_text(rr, text, sizeof(text));
 			fprintf(out, "Name:\t%s\nAddress: %s\n", name, text);
@@ -174,7 +156,7 @@ static void detail_section(FILE *out, const struct dns_msg *m, enum section sec)
 
 	fprintf(out, "%s\n", heading[sec]);
 	for (size_t i = 0; i < n; i++, rr++) {
-		fprintf(out, "    ->  %s\n", nsl_name_text(rr->owner, name, sizeof(name)));
+		fprintf(out, "    ->  %s\n", dname_to_text_nodot(rr->owner, name, sizeof(name)));
 		if (rr->type != DNS_T_SOA || print_soa(out, rr) < 0) {
 			fputc('\t', out);
 			print_rdata(out, rr);
@@ -190,7 +172,7 @@ static void detail(FILE *out, const struct dns_msg *m)
 	fputs("------------\n    QUESTIONS:\n", out);
 	if (m->h.qdcount > 0)
 		fprintf(out, "\t%s, type = %s, class = %s\n",
-			nsl_name_text(m->q.name, name, sizeof(name)),
+			dname_to_text_nodot(m->q.name, name, sizeof(name)),
 			rr_type_name(m->q.type, type, sizeof(type)),
 			rr_class_name(m->q.qclass, cls, sizeof(cls)));
 	detail_section(out, m, SEC_ANSWER);
@@ -205,14 +187,6 @@ static const char *rcode_text(unsigned rcode, char *buf, size_t size)
 		return rcodetext[rcode];
 	snprintf(buf, size, "?%u", rcode);
 	return buf;
-}
-
-static unsigned msg_rcode(const struct dns_msg *m)
-{
-	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
-	if (m->edns.present)
-		rcode |= (unsigned)m->edns.ext_rcode << 4;
-	return rcode;
 }
 
 void nsl_chase_cname(const struct dns_msg *m, const uint8_t *qname, char *out, size_t size)
@@ -234,7 +208,7 @@ void nsl_chase_cname(const struct dns_msg *m, const uint8_t *qname, char *out, s
 			break;
 		dname_copy(name, hit->rdata);
 	}
-	nsl_name_text(name, out, size);
+	dname_to_text_nodot(name, out, size);
 }
 
 void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg *m,
@@ -242,7 +216,7 @@ void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg
 {
 	int is_a = v->qtype == DNS_T_A;
 	int aa = (m->h.flags & DNS_F_AA) != 0;
-	unsigned rcode = msg_rcode(m);
+	unsigned rcode = dns_msg_rcode(m);
 	char buf[DNAME_TEXT_MAX];
 
 	memset(r, 0, sizeof(*r));
@@ -254,7 +228,7 @@ void nsl_print_message(FILE *out, const struct nsl_view *v, const struct dns_msg
 	if (rcode != DNS_R_NOERROR) {
 		char rbuf[16];
 		fprintf(out, "** server can't find %s: %s\n",
-			nsl_name_text(v->qname, buf, sizeof(buf)),
+			dname_to_text_nodot(v->qname, buf, sizeof(buf)),
 			rcode_text(rcode, rbuf, sizeof(rbuf)));
 		r->rcode_error = 1;
 		return;

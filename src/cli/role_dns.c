@@ -1,14 +1,18 @@
 /*
  * role_dns: the [dns] role of `mxhost serve` — the authoritative server.
  *
- * Start loads every zone, then binds. SIGHUP loads the zones again on a
- * worker thread while the loop keeps answering from the current set; the
- * loop switches to the new set when it is complete, and another thread
- * frees the old one. A zone whose file no longer loads keeps its data
- * (zoneset_load says why in the log). One reload runs at a time; a SIGHUP
- * meanwhile is remembered and runs next, with the newest config.
+ * Start loads every zone, then binds. SIGHUP loads the zones again on the
+ * thread of a one-thread workpool while the loop keeps answering from the
+ * current set; the job's done() switches the server to the new set on the
+ * loop's thread and hands the old set back to the pool to be freed. A
+ * zone whose file no longer loads keeps its data (zoneset_load says why
+ * in the log). One reload runs at a time; a SIGHUP meanwhile is
+ * remembered and runs next, with the newest config.
+ *
+ * The pool's one thread runs its jobs in order, so a set is freed only
+ * after every job before it is over: the free of the set before it
+ * (which reads it, for the zones both hold) and the load that read it.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +23,18 @@
 #include "dns/server.h"
 #include "dns/zone.h"
 #include "dns/zoneset.h"
+#include "queue/workpool.h"
 
-/* What one load of the zones needs, copied out of the config. */
+/* One reload: the zones of the config to load, copied out of it; then,
+ * the same job, the set it replaced to free. */
 struct job {
+	struct workpool_job wj; /* first: the pool hands this back */
+	struct dns_role *r;
 	struct zoneset_spec *specs;
 	char **paths;
 	size_t n;
-	const struct zoneset *old;
-	struct zoneset *result;
+	struct zoneset *old;	/* the set serving when the load started */
+	struct zoneset *result; /* the set loaded */
 	size_t failed;
 };
 
@@ -37,14 +45,10 @@ struct dns_role {
 	struct netaddr *listen;
 	size_t nlisten;
 
-	struct event *loaded; /* activated by the loader thread */
-	struct job *job;      /* being loaded */
-	struct job *pending;  /* asked for meanwhile */
-	pthread_t loader;
-	struct zoneset *retired;    /* being freed by the freer thread, */
-	const struct zoneset *keep; /* but for the zones this newer set holds */
-	pthread_t freer;
-	int freeing;
+	struct workpool *pool; /* one thread: loads, then frees */
+	struct job *job;       /* being loaded */
+	struct job *pending;   /* asked for meanwhile */
+	int stopping;	       /* in dns_stop: nothing more to submit */
 };
 
 static void job_free(struct job *j)
@@ -101,66 +105,62 @@ static void params_from(const struct config_dns *cfg, struct dns_server_params *
 	p->tcp_max_connections = cfg->tcp_max_connections;
 }
 
-static void *load_thread(void *arg)
-{
-	struct dns_role *r = arg;
-	struct job *j = r->job;
+static void loaded(struct workpool_job *wj);
 
-	j->result = zoneset_load(j->specs, j->n, j->old, &j->failed);
-	event_active(r->loaded, EV_TIMEOUT, 0);
-	return NULL;
+/* Pool thread: the old set, but for the zones the set this job loaded
+ * took over from it (a newer set can only have them from that one). */
+static void free_old(struct workpool_job *wj)
+{
+	struct job *j = (struct job *)wj;
+	zoneset_free(j->old, j->result);
 }
 
-static void *free_thread(void *arg)
+static void freed(struct workpool_job *wj)
 {
-	struct dns_role *r = arg;
+	job_free((struct job *)wj);
+}
 
-	/* The loop thread changes neither field, nor frees keep, before it
-	 * has joined this thread. */
-	zoneset_free(r->retired, r->keep);
-	return NULL;
+/* Pool thread. */
+static void load(struct workpool_job *wj)
+{
+	struct job *j = (struct job *)wj;
+	j->result = zoneset_load(j->specs, j->n, j->old, &j->failed);
 }
 
 static void start_job(struct dns_role *r, struct job *j)
 {
 	r->job = j;
+	j->r = r;
 	j->old = r->zones;
-	if (pthread_create(&r->loader, NULL, load_thread, r) != 0) {
-		log_error("dns: reload: cannot start a thread; keeping the zones");
-		r->job = NULL;
-		job_free(j);
-	}
+	j->wj.work = load;
+	j->wj.done = loaded;
+	workpool_submit(r->pool, &j->wj);
 }
 
-static void loaded(evutil_socket_t fd, short what, void *arg)
+/* Loop thread: the load is over. */
+static void loaded(struct workpool_job *wj)
 {
-	struct dns_role *r = arg;
-	struct job *j = r->job;
+	struct job *j = (struct job *)wj;
+	struct dns_role *r = j->r;
 
-	(void)fd;
-	(void)what;
-	pthread_join(r->loader, NULL);
 	r->job = NULL;
-	if (j->result) {
-		struct zoneset *old = r->zones;
-		/* The previous freer decides with the current set: done first. */
-		if (r->freeing)
-			pthread_join(r->freer, NULL);
-		r->freeing = 0;
+	if (r->stopping) {
+		zoneset_free(j->result, r->zones);
+		job_free(j);
+		return;
+	}
+	if (j->result == NULL) {
+		log_error("dns: reload failed; keeping the zones");
+		job_free(j);
+	} else {
 		dns_server_swap_zones(r->srv, j->result);
 		r->zones = j->result;
 		log_info("dns: zones reloaded: %zu served, %zu failed to load",
 			 zoneset_count(r->zones), j->failed);
-		r->retired = old;
-		r->keep = r->zones;
-		if (pthread_create(&r->freer, NULL, free_thread, r) == 0)
-			r->freeing = 1;
-		else
-			zoneset_free(old, r->zones);
-	} else {
-		log_error("dns: reload failed; keeping the zones");
+		j->wj.work = free_old;
+		j->wj.done = freed;
+		workpool_submit(r->pool, &j->wj);
 	}
-	job_free(j);
 	if (r->pending) {
 		j = r->pending;
 		r->pending = NULL;
@@ -240,9 +240,9 @@ static void *dns_start(struct event_base *base, const struct config *cfg)
 		goto fail;
 	params_from(&cfg->dns, &p);
 	r->srv = dns_server_new(base, &p);
-	r->loaded = event_new(base, -1, 0, loaded, r);
+	r->pool = workpool_new(base, 1, "dns: reload");
 	r->listen = calloc(cfg->dns.nlisten, sizeof(*r->listen));
-	if (r->srv == NULL || r->loaded == NULL || r->listen == NULL)
+	if (r->srv == NULL || r->pool == NULL || r->listen == NULL)
 		goto fail;
 	memcpy(r->listen, cfg->dns.listen, cfg->dns.nlisten * sizeof(*r->listen));
 	r->nlisten = cfg->dns.nlisten;
@@ -289,18 +289,13 @@ static void dns_stop(void *state)
 
 	if (r == NULL)
 		return;
-	if (r->job) {
-		pthread_join(r->loader, NULL);
-		zoneset_free(r->job->result, r->zones);
-		job_free(r->job);
-	}
+	/* Runs what was submitted: a load in progress ends in loaded(),
+	 * which, stopping, frees what it loaded; the frees run to the end. */
+	r->stopping = 1;
+	workpool_free(r->pool);
 	job_free(r->pending);
-	if (r->freeing)
-		pthread_join(r->freer, NULL);
 	dns_server_free(r->srv);
 	zoneset_free(r->zones, NULL);
-	if (r->loaded)
-		event_free(r->loaded);
 	free(r->listen);
 	free(r);
 }

@@ -58,15 +58,6 @@ static long pool_add(struct check *c, const uint8_t *name)
 	return (long)(c->used - len);
 }
 
-/* A name as BIND prints it in these messages: no trailing dot. */
-static const char *text(const uint8_t *name, char *buf, size_t size)
-{
-	int n = dname_to_text(name, buf, size);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
-}
-
 /* "sub.*.example.test" is no wildcard (RFC 4592 2.1.1): named-checkzone
  * warns about it (-W warn), and so do we. */
 static void check_owner(const uint8_t *owner, const struct zonefile_pos *pos)
@@ -76,7 +67,7 @@ static void check_owner(const uint8_t *owner, const struct zonefile_pos *pos)
 		if (dname_is_wildcard(p)) {
 			printf("%s:%u: warning: owner name '%s' has a '*' label that is not the "
 			       "first: it is no wildcard (a non-terminal wildcard)\n",
-			       pos->file, pos->line, text(owner, on, sizeof(on)));
+			       pos->file, pos->line, dname_to_text_nodot(owner, on, sizeof(on)));
 			return;
 		}
 }
@@ -147,7 +138,7 @@ static int looks_like_address(const uint8_t *name, const uint8_t *origin, char *
 		rel[o] = 0;
 		name = rel;
 	}
-	text(name, typed, size);
+	dname_to_text_nodot(name, typed, size);
 	return inet_pton(AF_INET, typed, a) == 1 || inet_pton(AF_INET6, typed, a) == 1;
 }
 
@@ -182,8 +173,8 @@ static void check_target(struct check *c, const struct zone *z, const struct tar
 		return; /* occluded data below a zone cut */
 	owner = r.node;
 	apex_ns = t->type == DNS_T_NS && owner == zone_apex(z);
-	text(owner_name, on, sizeof(on));
-	text(name, tn, sizeof(tn));
+	dname_to_text_nodot(owner_name, on, sizeof(on));
+	dname_to_text_nodot(name, tn, sizeof(tn));
 	rr_type_name(t->type, ty, sizeof(ty));
 
 	if (looks_like_address(name, zone_origin(z), typed, sizeof(typed)))
@@ -335,7 +326,7 @@ int cmd_zonecheck(int argc, char **argv)
 			path);
 		return 2;
 	}
-	text(origin, zn, sizeof(zn));
+	dname_to_text_nodot(origin, zn, sizeof(zn));
 	z = zone_load_with(path, origin, &opts, &err);
 	if (z == NULL) {
 		if (err.line)

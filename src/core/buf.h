@@ -24,6 +24,19 @@ struct wbuf {
 	int overflow;
 };
 
+/* Big-endian values at a place the caller has already checked lies
+ * inside the data (a fixed offset into a checked record, a length
+ * prefix); an rbuf is for walking through data not yet checked. */
+static inline uint16_t buf_get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t buf_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 static inline void rbuf_init(struct rbuf *r, const uint8_t *data, size_t len)
 {
 	r->data = data;
@@ -48,7 +61,7 @@ static inline int rbuf_u16(struct rbuf *r, uint16_t *v)
 {
 	if (rbuf_left(r) < 2)
 		return -1;
-	*v = (uint16_t)(r->data[r->pos] << 8 | r->data[r->pos + 1]);
+	*v = buf_get_u16(r->data + r->pos);
 	r->pos += 2;
 	return 0;
 }
@@ -57,8 +70,7 @@ static inline int rbuf_u32(struct rbuf *r, uint32_t *v)
 {
 	if (rbuf_left(r) < 4)
 		return -1;
-	*v = (uint32_t)r->data[r->pos] << 24 | (uint32_t)r->data[r->pos + 1] << 16 |
-	     (uint32_t)r->data[r->pos + 2] << 8 | (uint32_t)r->data[r->pos + 3];
+	*v = buf_get_u32(r->data + r->pos);
 	r->pos += 4;
 	return 0;
 }

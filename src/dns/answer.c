@@ -29,7 +29,11 @@ enum section { S_ANSWER, S_AUTHORITY, S_OPT_AUTHORITY, S_ADD_A, S_ADD_AAAA, S_CO
 
 #define OPT_LEN 11 /* an OPT record without options */
 
-/* Extended DNS errors (RFC 8914) that NSD attaches, and so do we. */
+/* Extended DNS errors (RFC 8914) that NSD attaches, and so do we: the
+ * option's code, room for the option with our longest text, the info
+ * codes. */
+#define EDNS_OPT_EDE 15
+#define EDE_OPT_MAX  64
 enum ede {
 	EDE_NONE = -1,
 	EDE_NOT_READY = 14,
@@ -255,6 +259,23 @@ static void referral(struct ctx *c, const struct zone_node *cut)
 		add_rrset(c, S_AUTHORITY, zone_node_name(cut), ns);
 }
 
+/* The name is in no zone of ours, or in one that is configured but has
+ * not loaded. Past a CNAME the chain just ends there; for the query name
+ * itself the response says so, as NSD says it. */
+static void not_served(struct ctx *c, int configured)
+{
+	if (c->cnames > 0)
+		return;
+	if (configured) {
+		c->rcode = DNS_R_SERVFAIL;
+		c->ede = EDE_NOT_READY;
+		c->ede_text = "Zone is configured but not loaded";
+	} else {
+		c->rcode = DNS_R_REFUSED;
+		c->ede = EDE_NOT_AUTHORITATIVE;
+	}
+}
+
 /* Answers for name (the query name, or a CNAME target). */
 static void lookup(struct ctx *c, const uint8_t *name)
 {
@@ -262,15 +283,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 	struct zone_result r;
 
 	if (e == NULL || e->zone == NULL) {
-		/* Past a CNAME, the chain just ends here. */
-		if (c->cnames == 0 && e == NULL) {
-			c->rcode = DNS_R_REFUSED;
-			c->ede = EDE_NOT_AUTHORITATIVE;
-		} else if (c->cnames == 0) {
-			c->rcode = DNS_R_SERVFAIL;
-			c->ede = EDE_NOT_READY;
-			c->ede_text = "Zone is configured but not loaded";
-		}
+		not_served(c, e != NULL);
 		return;
 	}
 	c->zone = e->zone;
@@ -285,11 +298,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 			return;
 		}
 		if (p->zone == NULL) {
-			if (c->cnames == 0) {
-				c->rcode = DNS_R_SERVFAIL;
-				c->ede = EDE_NOT_READY;
-				c->ede_text = "Zone is configured but not loaded";
-			}
+			not_served(c, 1);
 			return;
 		}
 		c->zone = p->zone;
@@ -312,12 +321,7 @@ static void lookup(struct ctx *c, const uint8_t *name)
 		c->rcode = DNS_R_NXDOMAIN;
 		add_soa(c);
 		break;
-	default:
-		if (c->cnames == 0) {
-			c->rcode = DNS_R_REFUSED;
-			c->ede = EDE_NOT_AUTHORITATIVE;
-		}
-		break;
+	default: not_served(c, 0); break;
 	}
 }
 
@@ -451,21 +455,21 @@ static size_t header_only(uint8_t *out, uint16_t id, uint16_t flags)
 	return DNS_HEADER_LEN;
 }
 
-/* Our OPT: payload size, extended rcode, DO echoed, EDE if any. */
-static int put_opt(struct wbuf *w, uint16_t size, uint8_t ext_rcode, uint16_t flags, int ede,
-		   const char *ede_text)
+/* The Extended DNS Error option (RFC 8914) for ede and its text into
+ * opt; returns its length, 0 for none (or no room in size). */
+static uint16_t ede_option(uint8_t *opt, size_t size, int ede, const char *text)
 {
-	size_t tlen = ede_text ? strlen(ede_text) : 0;
+	struct wbuf w;
+	size_t tlen = text ? strlen(text) : 0;
 
 	if (ede == EDE_NONE)
-		return dns_put_opt(w, size, ext_rcode, 0, flags);
-	if (wbuf_u8(w, 0) < 0 || wbuf_u16(w, DNS_T_OPT) < 0 || wbuf_u16(w, size) < 0 ||
-	    wbuf_u8(w, ext_rcode) < 0 || wbuf_u8(w, 0) < 0 || wbuf_u16(w, flags) < 0 ||
-	    wbuf_u16(w, (uint16_t)(4 + 2 + tlen)) < 0 || wbuf_u16(w, 15) < 0 ||
-	    wbuf_u16(w, (uint16_t)(2 + tlen)) < 0 || wbuf_u16(w, (uint16_t)ede) < 0 ||
-	    wbuf_bytes(w, ede_text, tlen) < 0)
-		return -1;
-	return 0;
+		return 0;
+	wbuf_init(&w, opt, size);
+	wbuf_u16(&w, EDNS_OPT_EDE);
+	wbuf_u16(&w, (uint16_t)(2 + tlen));
+	wbuf_u16(&w, (uint16_t)ede);
+	wbuf_bytes(&w, text, tlen);
+	return w.overflow ? 0 : (uint16_t)w.len;
 }
 
 /*
@@ -611,15 +615,17 @@ size_t answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len, ui
 	if (q.edns) {
 		/* DO is echoed (RFC 3225), except with BADVERS, as NSD does. */
 		uint16_t eflags = c.rcode == DNS_R_BADVERS ? 0 : q.edns_flags & DNS_EDNS_DO;
+		uint8_t opt[EDE_OPT_MAX];
+		uint16_t optlen = ede_option(opt, sizeof(opt), c.ede, c.ede_text);
 		size_t at = w.len;
 		w.cap = limit;
 		w.overflow = 0;
-		if (put_opt(&w, p->edns_payload, (uint8_t)(c.rcode >> 4), eflags, c.ede,
-			    c.ede_text) < 0) {
+		if (dns_put_opt(&w, p->edns_payload, (uint8_t)(c.rcode >> 4), 0, eflags, opt,
+				optlen) < 0) {
 			w.len = at; /* the error text did not fit: the OPT alone does */
 			w.overflow = 0;
-			put_opt(&w, p->edns_payload, (uint8_t)(c.rcode >> 4), eflags, EDE_NONE,
-				NULL);
+			dns_put_opt(&w, p->edns_payload, (uint8_t)(c.rcode >> 4), 0, eflags, NULL,
+				    0);
 		}
 	}
 	h.id = q.id;

@@ -106,8 +106,7 @@ int cache_put(struct cache *c, const uint8_t *name, uint16_t type, const struct 
 	e->expires = now + ttl;
 	e->status = r->status;
 	e->via_cname = r->via_cname;
-	dname_copy(e->name, name);
-	dname_lower(e->name);
+	dname_copy_lower(e->name, name);
 	dname_copy(e->canonical, r->canonical ? r->canonical : name);
 	e->nrrs = r->nrrs;
 	e->rr = (struct dns_rr *)(e + 1);

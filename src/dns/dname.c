@@ -4,11 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static inline uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 size_t dname_len(const uint8_t *name)
 {
 	const uint8_t *p = name;
@@ -51,7 +46,7 @@ int dname_equal(const uint8_t *a, const uint8_t *b)
 		a++;
 		b++;
 		for (uint8_t i = 0; i < n; i++)
-			if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+			if (a[i] != b[i] && dname_lower_octet(a[i]) != dname_lower_octet(b[i]))
 				return 0;
 		a += n;
 		b += n;
@@ -68,25 +63,16 @@ int dname_is_subdomain(const uint8_t *name, const uint8_t *parent)
 	return dname_equal(name, parent);
 }
 
-/* Offsets of each label's length byte, in order; returns the count. */
-static int label_offsets(const uint8_t *name, uint8_t offs[128])
-{
-	int n = 0;
-	for (const uint8_t *p = name; *p; p += *p + 1)
-		offs[n++] = (uint8_t)(p - name);
-	return n;
-}
-
 int dname_compare(const uint8_t *a, const uint8_t *b)
 {
-	uint8_t oa[128], ob[128];
-	int na = label_offsets(a, oa), nb = label_offsets(b, ob);
+	uint8_t oa[DNAME_LABELS_MAX + 1], ob[DNAME_LABELS_MAX + 1];
+	int na = dname_label_offsets(a, oa), nb = dname_label_offsets(b, ob);
 
 	while (na > 0 && nb > 0) {
 		const uint8_t *la = a + oa[--na], *lb = b + ob[--nb];
 		uint8_t n = la[0] < lb[0] ? la[0] : lb[0];
 		for (uint8_t i = 1; i <= n; i++) {
-			uint8_t ca = lower(la[i]), cb = lower(lb[i]);
+			uint8_t ca = dname_lower_octet(la[i]), cb = dname_lower_octet(lb[i]);
 			if (ca != cb)
 				return ca < cb ? -1 : 1;
 		}
@@ -98,9 +84,7 @@ int dname_compare(const uint8_t *a, const uint8_t *b)
 
 void dname_lower(uint8_t *name)
 {
-	for (uint8_t *p = name; *p; p += *p + 1)
-		for (uint8_t i = 1; i <= *p; i++)
-			p[i] = lower(p[i]);
+	dname_copy_lower(name, name);
 }
 
 uint32_t dname_hash(const uint8_t *name)
@@ -108,10 +92,10 @@ uint32_t dname_hash(const uint8_t *name)
 	uint32_t h = 2166136261u; /* FNV-1a */
 	size_t len = dname_len(name);
 	for (size_t i = 0; i < len; i++) {
-		h ^= lower(name[i]);
+		h ^= dname_lower_octet(name[i]);
 		h *= 16777619u;
 	}
-	return h;
+	return dname_hash_mix(h);
 }
 
 size_t dname_copy(uint8_t *out, const uint8_t *name)
@@ -253,6 +237,18 @@ int dname_to_text(const uint8_t *name, char *buf, size_t size)
 	return (int)o;
 }
 
+const char *dname_to_text_nodot(const uint8_t *name, char *buf, size_t size)
+{
+	int n = dname_to_text(name, buf, size);
+	if (n < 0) {
+		if (size)
+			buf[0] = '\0';
+	} else if (n > 1) {
+		buf[n - 1] = '\0'; /* every name but the root ends in the dot */
+	}
+	return buf;
+}
+
 int dname_unpack(const uint8_t *msg, size_t msglen, size_t *pos, uint8_t *out)
 {
 	size_t p = *pos, o = 0, end = 0;
@@ -300,7 +296,7 @@ static int label_equal(const uint8_t *a, const uint8_t *b)
 		return 0;
 	/* Names mostly repeat in the same case: compare bytes first. */
 	for (uint8_t i = 1; i <= a[0]; i++)
-		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+		if (a[i] != b[i] && dname_lower_octet(a[i]) != dname_lower_octet(b[i]))
 			return 0;
 	return 1;
 }

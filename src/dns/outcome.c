@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/buf.h"
+
 static uint32_t min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
@@ -21,7 +23,7 @@ static int negative_ttl(const struct dns_msg *m, const uint8_t *name, uint32_t *
 		    !dname_is_subdomain(name, rr->owner))
 			continue;
 		p = rr->rdata + rr->rdlen - 4;
-		minimum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		minimum = buf_get_u32(p);
 		*ttl = min_u32(min_u32(rr->ttl, minimum), OUTCOME_NEG_TTL_MAX);
 		return 1;
 	}
@@ -52,7 +54,7 @@ static const char *rcode_why(unsigned rcode)
 void outcome_read(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype, struct outcome *a,
 		  const struct dns_rr **rrs, size_t cap)
 {
-	unsigned rcode = (unsigned)m->edns.ext_rcode << 4 | (m->h.flags & DNS_F_RCODE_MASK);
+	unsigned rcode = dns_msg_rcode(m);
 	uint32_t ttl = OUTCOME_TTL_MAX, neg;
 	int soa;
 

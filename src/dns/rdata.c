@@ -212,6 +212,32 @@ int rdata_check(uint16_t type, const uint8_t *rdata, size_t len)
 	return o == len ? 0 : -1;
 }
 
+void rdata_canonical(uint16_t type, const uint8_t *rdata, size_t len, uint8_t *out)
+{
+	const uint8_t *f = fields_of(type);
+	size_t o = 0;
+
+	if (len)
+		memcpy(out, rdata, len);
+	for (; f && *f != RDF_END && o < len; f++) {
+		int n;
+		switch (*f) {
+		case RDF_CNAME:
+		case RDF_NAME:
+			if ((n = name_span(out + o, len - o)) < 0)
+				return;
+			dname_lower(out + o);
+			o += (size_t)n;
+			break;
+		case RDF_STR:
+		case RDF_TAG: o += (size_t)out[o] + 1; break;
+		case RDF_STRS:
+		case RDF_BLOB: return; /* to the end, and no names */
+		default: o += fixed_size(*f);
+		}
+	}
+}
+
 int rdata_unpack(uint16_t type, const uint8_t *msg, size_t msglen, size_t pos, uint16_t rdlen,
 		 uint8_t *out, size_t outsize)
 {
@@ -391,13 +417,11 @@ int rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf
 			p += 1;
 			break;
 		case RDF_U16:
-			put(&o, "%u", (unsigned)(rdata[p] << 8 | rdata[p + 1]));
+			put(&o, "%u", (unsigned)buf_get_u16(rdata + p));
 			p += 2;
 			break;
 		case RDF_U32:
-			put(&o, "%lu",
-			    (unsigned long)rdata[p] << 24 | (unsigned long)rdata[p + 1] << 16 |
-				(unsigned long)rdata[p + 2] << 8 | rdata[p + 3]);
+			put(&o, "%lu", (unsigned long)buf_get_u32(rdata + p));
 			p += 4;
 			break;
 		case RDF_A:

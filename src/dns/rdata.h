@@ -83,6 +83,13 @@ int rr_class_from_name(const char *s, uint16_t *rclass);
  * uncompressed and valid, nothing left over). 0 or -1. */
 int rdata_check(uint16_t type, const uint8_t *rdata, size_t len);
 
+/* Copies len bytes of data into out in canonical form (RFC 4034 section
+ * 6.2), the form in which two records are the same record: the names in
+ * the types that describe their fields (all of them types whose names
+ * RFC 4034 lowers) in lower case. Data malformed for its type is lowered
+ * only up to the fault. */
+void rdata_canonical(uint16_t type, const uint8_t *rdata, size_t len, uint8_t *out);
+
 /*
  * Reads rdlen bytes of record data at msg[pos], resolving compressed
  * names, into out (uncompressed form). Returns the length written, or -1

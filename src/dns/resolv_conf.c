@@ -23,18 +23,31 @@
 
 /* ---- glibc's reading: the servers and the options it clamps ---- */
 
+/*
+ * An option's number as glibc's res_setoptions reads it: atoi (so "",
+ * "x" and "-0" are 0, "3x" is 3), and a value past glibc's limit is the
+ * limit (RES_MAXNDOTS 15, RES_MAXRETRANS 30, RES_MAXRETRY 5). Below, we
+ * part from glibc: a negative value is the least, and timeout and
+ * attempts are at least 1, where glibc waits its minimum of a second
+ * for a timeout of 0 and sends nothing at all with attempts:0.
+ */
+static unsigned option_value(const char *s, unsigned least, unsigned most)
+{
+	long v = strtol(s, NULL, 10);
+	return v < (long)least ? least : v > (long)most ? most : (unsigned)v;
+}
+
 static void set_options(struct resolv_conf *rc, char *rest)
 {
 	char *tok, *save = NULL;
-	unsigned long v;
 
 	for (tok = strtok_r(rest, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (strncmp(tok, "ndots:", 6) == 0 && parse_uint(tok + 6, 0, 15, &v) == 0)
-			rc->ndots = (unsigned)v;
-		else if (strncmp(tok, "timeout:", 8) == 0 && parse_uint(tok + 8, 1, 30, &v) == 0)
-			rc->timeout = (unsigned)v;
-		else if (strncmp(tok, "attempts:", 9) == 0 && parse_uint(tok + 9, 1, 5, &v) == 0)
-			rc->attempts = (unsigned)v;
+		if (strncmp(tok, "ndots:", 6) == 0)
+			rc->ndots = option_value(tok + 6, 0, 15);
+		else if (strncmp(tok, "timeout:", 8) == 0)
+			rc->timeout = option_value(tok + 8, 1, 30);
+		else if (strncmp(tok, "attempts:", 9) == 0)
+			rc->attempts = option_value(tok + 9, 1, 5);
 	}
 }
 

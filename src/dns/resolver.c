@@ -85,19 +85,24 @@ struct resolver *resolver_new(struct event_base *base, const struct resolver_opt
 	struct resolv_conf rc;
 	const struct netaddr *servers = opts->servers;
 	size_t n = opts->nservers;
+	uint32_t timeout_ms = DEFAULT_TIMEOUT_MS;
+	unsigned attempts = DEFAULT_ATTEMPTS;
 
 	if (res == NULL) {
 		log_warn("resolver");
 		return NULL;
 	}
 	if (n == 0) {
-		n = (size_t)resolv_conf_read(NULL, &rc);
+		/* The system's servers, with the system's patience. */
+		n = (size_t)resolv_conf_read(opts->resolv_conf, &rc);
 		servers = rc.servers;
 		if (n == 0) {
 			/* What libc does without a nameserver line. */
 			netaddr_parse("127.0.0.1", 53, &rc.servers[0]);
 			n = 1;
 		}
+		timeout_ms = rc.timeout * 1000u;
+		attempts = rc.attempts;
 	}
 	res->servers = calloc(n, sizeof(*res->servers));
 	if (res->servers == NULL) {
@@ -108,8 +113,8 @@ struct resolver *resolver_new(struct event_base *base, const struct resolver_opt
 	memcpy(res->servers, servers, n * sizeof(*servers));
 	res->nservers = n;
 	res->base = base;
-	res->timeout_ms = opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-	res->attempts = opts->attempts ? opts->attempts : DEFAULT_ATTEMPTS;
+	res->timeout_ms = opts->timeout_ms ? opts->timeout_ms : timeout_ms;
+	res->attempts = opts->attempts ? opts->attempts : attempts;
 	res->edns_size = opts->no_edns ? 0 : opts->edns_size ? opts->edns_size : DEFAULT_EDNS;
 	if (res->edns_size && res->edns_size < DNS_UDP_MAX)
 		res->edns_size = DNS_UDP_MAX;
@@ -355,7 +360,7 @@ static void on_lookup_answer(void *arg, int err, const uint8_t *pkt, size_t len)
 		lookup_next(q);
 		return;
 	}
-	rcode = m->h.flags & DNS_F_RCODE_MASK;
+	rcode = dns_msg_rcode(m);
 	if (!q->no_edns && res->edns_size && !m->edns.present &&
 	    (rcode == DNS_R_FORMERR || rcode == DNS_R_NOTIMP)) {
 		/* A server from before EDNS0 (RFC 6891 section 7): the same

@@ -21,14 +21,18 @@
 #include "core/netaddr.h"
 #include "dns/wire.h"
 
+/* With no servers given, the resolver takes resolv.conf's servers, and
+ * its timeout and attempts too unless given here (glibc's meaning: the
+ * seconds one try waits, the rounds over all servers). */
 struct resolver_opts {
-	const struct netaddr *servers; /* none (0): read /etc/resolv.conf */
+	const struct netaddr *servers; /* none (0): resolv.conf's */
 	size_t nservers;
-	uint32_t timeout_ms; /* per try; 0: the default (2000) */
-	unsigned attempts;   /* rounds over all servers; 0: the default (2) */
+	uint32_t timeout_ms; /* per try; 0: resolv.conf's, or with servers 2000 */
+	unsigned attempts;   /* rounds over all servers; 0: resolv.conf's, or 2 */
 	uint16_t edns_size;  /* advertised payload; 0: the default (1232) */
 	int no_edns;	     /* send plain RFC 1035 queries */
 	int no_cache;
+	const char *resolv_conf; /* the file read without servers; NULL: /etc/resolv.conf */
 };
 
 struct resolver;
@@ -99,8 +103,10 @@ struct resolver_query *resolver_exchange(struct resolver *res, const struct neta
 
 /*
  * Reads a resolv.conf (path NULL: /etc/resolv.conf). The servers and
- * ndots/timeout/attempts are what glibc takes (its defaults filled in,
- * out-of-range values ignored); returns the count of servers, 0 if none
+ * ndots/timeout/attempts are what glibc takes: its defaults (1, 5 s, 2)
+ * where the file says nothing, a value past glibc's limit clamped to it
+ * (15, 30 s, 5), and timeout and attempts at least 1 (resolv_conf.c says
+ * where this parts from glibc). Returns the count of servers, 0 if none
  * (then 127.0.0.1 is what libc would use). A missing file reads as empty.
  *
  * The rest is for nslookup, which must read the file as BIND's libirs

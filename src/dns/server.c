@@ -276,7 +276,7 @@ static void tcp_read(struct bufferevent *bev, void *arg)
 
 		if (evbuffer_copyout(in, lenbuf, 2) < 2)
 			return;
-		mlen = (size_t)lenbuf[0] << 8 | lenbuf[1];
+		mlen = buf_get_u16(lenbuf);
 		if (evbuffer_get_length(in) < 2 + mlen)
 			return;
 		msg = evbuffer_pullup(in, (ev_ssize_t)(2 + mlen));

@@ -257,7 +257,7 @@ static void on_tcp(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (;;) {
-		size_t want = t->rlen < 2 ? 2 : 2 + ((size_t)t->rbuf[0] << 8 | t->rbuf[1]);
+		size_t want = t->rlen < 2 ? 2 : 2 + (size_t)buf_get_u16(t->rbuf);
 		if (want == 2 && t->rlen == 2) {
 			t->rlen = 0; /* an empty message: nothing to consider */
 			continue;

@@ -169,6 +169,14 @@ void dns_msg_free(struct dns_msg *m)
 	free(m);
 }
 
+unsigned dns_msg_rcode(const struct dns_msg *m)
+{
+	unsigned rcode = m->h.flags & DNS_F_RCODE_MASK;
+	if (m->edns.present)
+		rcode |= (unsigned)m->edns.ext_rcode << 4;
+	return rcode;
+}
+
 int dns_put_question(struct wbuf *w, struct dname_ctab *ct, const uint8_t *name, uint16_t type,
 		     uint16_t qclass)
 {
@@ -193,11 +201,11 @@ int dns_put_rr(struct wbuf *w, struct dname_ctab *ct, const uint8_t *owner, uint
 }
 
 int dns_put_opt(struct wbuf *w, uint16_t udp_size, uint8_t ext_rcode, uint8_t version,
-		uint16_t flags)
+		uint16_t flags, const uint8_t *opts, uint16_t optlen)
 {
 	if (wbuf_u8(w, 0) < 0 || wbuf_u16(w, DNS_T_OPT) < 0 || wbuf_u16(w, udp_size) < 0 ||
 	    wbuf_u8(w, ext_rcode) < 0 || wbuf_u8(w, version) < 0 || wbuf_u16(w, flags) < 0 ||
-	    wbuf_u16(w, 0) < 0)
+	    wbuf_u16(w, optlen) < 0 || wbuf_bytes(w, opts, optlen) < 0)
 		return -1;
 	return 0;
 }
@@ -214,7 +222,7 @@ int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, uint16_t flags, const
 	w.len = DNS_HEADER_LEN;
 	if (dns_put_question(&w, NULL, name, type, qclass) < 0)
 		return -1;
-	if (edns_size && dns_put_opt(&w, edns_size, 0, 0, 0) < 0)
+	if (edns_size && dns_put_opt(&w, edns_size, 0, 0, 0, NULL, 0) < 0)
 		return -1;
 	dns_header_put(buf, &h);
 	return (int)w.len;

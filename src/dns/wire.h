@@ -120,6 +120,10 @@ enum dns_parse_err {
 int dns_msg_parse(const uint8_t *pkt, size_t len, struct dns_msg **out);
 void dns_msg_free(struct dns_msg *m);
 
+/* The whole rcode: the header's four bits and, with EDNS0, the OPT
+ * record's eight above them (RFC 6891 section 6.1.3). */
+unsigned dns_msg_rcode(const struct dns_msg *m);
+
 /*
  * Writing. The message is a wbuf whose data starts at the header; ct
  * carries the compression offsets. A mark lets a caller undo a record
@@ -151,9 +155,10 @@ int dns_put_question(struct wbuf *w, struct dname_ctab *ct, const uint8_t *name,
 int dns_put_rr(struct wbuf *w, struct dname_ctab *ct, const uint8_t *owner, uint16_t type,
 	       uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
 
-/* Writes an OPT record (no options). */
+/* Writes an OPT record; opts holds its options (code, length, data
+ * each), optlen bytes of them, NULL and 0 for none. */
 int dns_put_opt(struct wbuf *w, uint16_t udp_size, uint8_t ext_rcode, uint8_t version,
-		uint16_t flags);
+		uint16_t flags, const uint8_t *opts, uint16_t optlen);
 
 /* Builds a query; returns its length or -1. edns_size 0: no OPT record. */
 int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, uint16_t flags, const uint8_t *name,

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
+#include "core/random.h"
 #include "core/region.h"
 #include "core/strutil.h"
 
@@ -72,11 +72,10 @@ static void *zalloc(struct zone *z, size_t n)
 
 /* ---- names ---- */
 
-static inline uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
+/* FNV-1a over one more label. The hashes a zone keeps are unmixed, as a
+ * suffix's extends to its children's: the tables mix them (dname_hash_mix) when
+ * they index. With a random seed per zone, a zone file cannot be written
+ * to make its names collide. */
 static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 {
 	for (unsigned i = 0; i <= label[0]; i++)
@@ -84,50 +83,21 @@ static inline uint32_t hash_label(uint32_t h, const uint8_t *label)
 	return h;
 }
 
-#define HASH_SEED 2166136261u
-
-/* Where a hash goes in a table: FNV's low bits depend only on the low
- * bits of its input, so the bits are mixed first (MurmurHash3's
- * finalizer). With a random seed per zone, a zone file cannot be written
- * to make its names collide. */
-static inline uint32_t slot_of(uint32_t h)
+/* The key of name (lower case) into out, where each of its labels
+ * starts, and its length; returns the number of labels. */
+static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[DNAME_LABELS_MAX + 1],
+			size_t *len)
 {
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	*len = dname_copy_lower(out, name);
+	return dname_label_offsets(out, off);
 }
 
-/* Lower-cases name into out, recording where each label starts (and
- * off[n], where the root label is); returns n, the number of labels. */
-static int name_prepare(const uint8_t *name, uint8_t *out, uint8_t off[128], size_t *len)
-{
-	size_t o = 0;
-	int n = 0;
-	while (name[o]) {
-		uint8_t l = name[o];
-		off[n++] = (uint8_t)o;
-		out[o] = l;
-		for (unsigned i = 1; i <= l; i++)
-			out[o + i] = lower(name[o + i]);
-		o += (size_t)l + 1;
-	}
-	out[o] = 0;
-	off[n] = (uint8_t)o;
-	*len = o + 1;
-	return n;
-}
-
-/* The hash of a whole lower-case name (labels from the root down). */
+/* The hash of a whole key (labels from the root down). */
 static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 {
-	uint8_t off[128];
-	int n = 0;
+	uint8_t off[DNAME_LABELS_MAX + 1];
+	int n = dname_label_offsets(key, off);
 	uint32_t h = z->seed;
-	for (size_t o = 0; key[o]; o += (size_t)key[o] + 1)
-		off[n++] = (uint8_t)o;
 	while (n > 0)
 		h = hash_label(h, key + off[--n]);
 	return h;
@@ -138,7 +108,7 @@ static uint32_t name_hash(const struct zone *z, const uint8_t *key)
 static struct zone_node *table_find(const struct zone *z, const uint8_t *key, size_t len,
 				    uint32_t h)
 {
-	for (uint32_t i = slot_of(h) & z->mask;; i = (i + 1) & z->mask) {
+	for (uint32_t i = dname_hash_mix(h) & z->mask;; i = (i + 1) & z->mask) {
 		const struct slot *s = &z->table[i];
 		if (s->node == NULL)
 			return NULL;
@@ -157,7 +127,7 @@ static int table_grow(struct zone *z)
 		uint32_t i;
 		if (z->table[k].node == NULL)
 			continue;
-		for (i = slot_of(z->table[k].hash) & (size - 1); t[i].node;
+		for (i = dname_hash_mix(z->table[k].hash) & (size - 1); t[i].node;
 		     i = (i + 1) & (size - 1))
 			;
 		t[i] = z->table[k];
@@ -194,46 +164,12 @@ static struct zone_node *node_add(struct zone *z, const uint8_t *name, const uin
 	n->name = n->key + len;
 	n->keylen = (uint8_t)len;
 	n->labels = (uint8_t)dname_labels(key);
-	for (i = slot_of(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
+	for (i = dname_hash_mix(h) & z->mask; z->table[i].node; i = (i + 1) & z->mask)
 		;
 	z->table[i].hash = h;
 	z->table[i].node = n;
 	z->nodes[z->nnodes++] = n;
 	return n;
-}
-
-/* ---- record data: equality as DNSSEC defines it (names in the RFC 1035
- * types compare without case) ---- */
-
-static void rdata_canon(uint16_t type, const uint8_t *in, size_t len, uint8_t *out)
-{
-	const struct rr_type_info *t = rr_type_info(type);
-	size_t o = 0;
-
-	memcpy(out, in, len);
-	if (t == NULL || !t->known)
-		return;
-	for (const uint8_t *f = t->fields; *f != RDF_END && o < len; f++) {
-		switch (*f) {
-		case RDF_CNAME:
-		case RDF_NAME:
-			while (o < len && out[o]) {
-				for (unsigned i = 1; i <= out[o] && o + i < len; i++)
-					out[o + i] = lower(out[o + i]);
-				o += (size_t)out[o] + 1;
-			}
-			o++;
-			break;
-		case RDF_U8: o += 1; break;
-		case RDF_U16: o += 2; break;
-		case RDF_U32:
-		case RDF_A: o += 4; break;
-		case RDF_AAAA: o += 16; break;
-		case RDF_STR:
-		case RDF_TAG: o += (size_t)out[o] + 1; break;
-		default: return; /* STRS, BLOB: to the end, no names */
-		}
-	}
 }
 
 /* ---- loading ---- */
@@ -298,7 +234,8 @@ static int dup_grow(struct load *ld)
 		uint32_t i;
 		if (ld->dup[k].node == NULL)
 			continue;
-		for (i = slot_of(ld->dup[k].hash) & (size - 1); t[i].node; i = (i + 1) & (size - 1))
+		for (i = dname_hash_mix(ld->dup[k].hash) & (size - 1); t[i].node;
+		     i = (i + 1) & (size - 1))
 			;
 		t[i] = ld->dup[k];
 	}
@@ -315,16 +252,16 @@ static int dup_check(struct load *ld, const struct zone_node *node, uint16_t typ
 	uint8_t *canon = ld->canon, *other = ld->canon + 65535;
 	uint32_t h = ld->z->seed ^ (uint32_t)((uintptr_t)node >> 3) ^ ((uint32_t)type << 20), i;
 
-	rdata_canon(type, rd->data, rd->len, canon);
+	rdata_canonical(type, rd->data, rd->len, canon);
 	for (size_t k = 0; k < rd->len; k++)
 		h = (h ^ canon[k]) * 16777619u;
-	for (i = slot_of(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
+	for (i = dname_hash_mix(h) & ld->dupmask; ld->dup[i].node; i = (i + 1) & ld->dupmask) {
 		const struct dupent *d = &ld->dup[i];
 		if (d->hash != h || d->node != node || d->type != type || d->rd->len != rd->len)
 			continue;
 		if (memcmp(d->rd->data, rd->data, rd->len) == 0)
 			return 1;
-		rdata_canon(type, d->rd->data, d->rd->len, other);
+		rdata_canonical(type, d->rd->data, d->rd->len, other);
 		if (memcmp(canon, other, rd->len) == 0)
 			return 1;
 	}
@@ -355,7 +292,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 {
 	struct load *ld = arg;
 	struct zone *z = ld->z;
-	uint8_t key[DNAME_MAX], off[128];
+	uint8_t key[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
 	char on[DNAME_TEXT_MAX], tn[16];
 	size_t len;
 	uint32_t h;
@@ -459,8 +396,7 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		const uint8_t *p = rr->rdata;
 		p += dname_len(p);
 		p += dname_len(p);
-		z->serial =
-		    (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		z->serial = buf_get_u32(p);
 		ld->have_soa = 1;
 	}
 	if (ld->opts && ld->opts->observe)
@@ -568,7 +504,7 @@ static void free_build(struct zone *z)
 static struct zone *zone_new(const uint8_t *origin)
 {
 	struct zone *z = calloc(1, sizeof(*z));
-	uint8_t off[128];
+	uint8_t off[DNAME_LABELS_MAX + 1];
 	size_t len;
 	if (z == NULL)
 		return NULL;
@@ -576,9 +512,7 @@ static struct zone *zone_new(const uint8_t *origin)
 	dname_copy(z->origin, origin);
 	z->origin_labels = (uint8_t)name_prepare(origin, z->origin_key, off, &len);
 	z->origin_len = (uint8_t)len;
-	if (getrandom(&z->seed, sizeof(z->seed), GRND_NONBLOCK) != sizeof(z->seed))
-		z->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)z;
-	z->seed ^= HASH_SEED;
+	random_bytes(&z->seed, sizeof(z->seed));
 	z->origin_hash = name_hash(z, z->origin_key);
 	if (table_grow(z) < 0) {
 		free(z);
@@ -742,16 +676,15 @@ size_t zone_node_rrsets(const struct zone_node *n, const struct zone_rrset *cons
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
 {
-	uint8_t key[DNAME_MAX], off[128];
-	size_t len;
-	name_prepare(name, key, off, &len);
+	uint8_t key[DNAME_MAX];
+	size_t len = dname_copy_lower(key, name);
 	return table_find(z, key, len, name_hash(z, key));
 }
 
 void zone_lookup(const struct zone *z, const uint8_t *qname, struct zone_result *r)
 {
-	uint8_t key[DNAME_MAX], off[128];
-	uint32_t hs[128];
+	uint8_t key[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
+	uint32_t hs[DNAME_LABELS_MAX + 1];
 	size_t len;
 	int n = name_prepare(qname, key, off, &len), top, i;
 	const struct zone_node *node = NULL;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "dns/rdata_parse.h"
@@ -377,8 +378,7 @@ static int record(struct zp *zp, struct zf *f)
 				"no $TTL: using the TTL of the record before (RFC 1035)");
 		zp->warned_1035 = 1;
 	} else if (type == DNS_T_SOA && rdlen >= 4) {
-		const uint8_t *m = zp->rdata + rdlen - 4;
-		ttl = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+		ttl = buf_get_u32(zp->rdata + rdlen - 4);
 		if (ttl > TTL_MAX)
 			ttl = 0;
 		zp_warn(zp, f->name, lx->start,

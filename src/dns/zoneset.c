@@ -172,8 +172,7 @@ static int entry_add(struct zoneset *zs, const uint8_t *origin, const char *path
 		entry_clear(e);
 		return -2;
 	}
-	memcpy(e->origin, origin, len);
-	dname_lower(e->origin);
+	dname_copy_lower(e->origin, origin);
 	if (table_put(zs, zs->n) < 0) {
 		entry_clear(e);
 		return -1;

@@ -142,15 +142,9 @@ nomem:
 static void name_text(const uint8_t *name, char *buf, size_t size)
 {
 	uint8_t lower[DNAME_MAX];
-	int n;
 
-	dname_copy(lower, name);
-	dname_lower(lower);
-	n = dname_to_text(lower, buf, size);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	else if (n < 0)
-		str_copy(buf, "?", size);
+	dname_copy_lower(lower, name);
+	dname_to_text_nodot(lower, buf, size);
 }
 
 static void query_free(struct route_query *rq)
@@ -571,7 +565,7 @@ static void on_mx(void *arg, const struct resolver_result *res)
 		struct route_mx *mx = &r->mx[n];
 		if (rr->rdlen < 3)
 			continue;
-		mx->pref = (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]);
+		mx->pref = buf_get_u16(rr->rdata);
 		name_text(rr->rdata + 2, mx->name, sizeof(mx->name));
 		if (dname_is_root(rr->rdata + 2)) {
 			mx->skip = ROUTE_SKIP_NULLMX;

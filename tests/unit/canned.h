@@ -186,7 +186,7 @@ static inline int canned_answer(void *arg, const struct netaddr *server, int tcp
 			canned_put(&w, &ct, &e->ns[i]);
 	}
 	if (edns && !(e && e->mode == C_NO_EDNS)) {
-		dns_put_opt(&w, 1232, 0, 0, 0);
+		dns_put_opt(&w, 1232, 0, 0, 0, NULL, 0);
 		h.arcount = 1;
 	}
 	dns_header_put(answer, &h);

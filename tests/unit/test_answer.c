@@ -544,9 +544,24 @@ static void test_malformed(void **state)
 	dns_msg_free(m);
 }
 
+/* The response in out ends with an OPT record whose only option is the
+ * Extended DNS Error info_code with text (RFC 8914). */
+static void assert_ede(const struct dns_msg *m, uint16_t info_code, const char *text)
+{
+	size_t tlen = strlen(text);
+	const uint8_t *o = out + outlen - (6 + tlen);
+
+	assert_true(m->edns.present);
+	assert_int_equal(m->edns.optlen, 6 + tlen);
+	assert_int_equal(buf_get_u16(o), 15);
+	assert_int_equal(buf_get_u16(o + 2), 2 + tlen);
+	assert_int_equal(buf_get_u16(o + 4), info_code);
+	assert_memory_equal(o + 6, text, tlen);
+}
+
 static void test_servfail_and_reuse(void **state)
 {
-	struct zoneset_spec spec[2];
+	struct zoneset_spec spec[3];
 	struct zoneset *a, *b;
 	struct dns_msg *m;
 	struct zoneset *saved = zs;
@@ -563,19 +578,37 @@ static void test_servfail_and_reuse(void **state)
 	spec[0].path = path;
 	assert_true(dname_from_text(spec[1].origin, "missing.test.", 13, NULL) > 0);
 	spec[1].path = "/nonexistent/zone";
-	a = zoneset_load(spec, 2, NULL, NULL);
+	assert_true(dname_from_text(spec[2].origin, "t.missing.test.", 15, NULL) > 0);
+	spec[2].path = path;
+	a = zoneset_load(spec, 3, NULL, NULL);
 	assert_non_null(a);
 	zs = a;
-	/* A zone that never loaded: SERVFAIL. */
+	/* A zone that never loaded: SERVFAIL, and with EDNS0 the reason. */
 	m = ask("www.missing.test.", DNS_T_A);
 	assert_int_equal(rcode(m), DNS_R_SERVFAIL);
+	assert_false(m->edns.present);
+	dns_msg_free(m);
+	m = ask_full("www.missing.test.", DNS_T_A, DNS_C_IN, 1232, 0);
+	assert_int_equal(rcode(m), DNS_R_SERVFAIL);
+	assert_ede(m, 14, "Zone is configured but not loaded");
+	dns_msg_free(m);
+	/* The same for a DS, which the parent would answer. */
+	m = ask_full("t.missing.test.", DNS_T_DS, DNS_C_IN, 1232, 0);
+	assert_int_equal(rcode(m), DNS_R_SERVFAIL);
+	assert_int_equal(m->nan + m->nns, 0);
+	assert_ede(m, 14, "Zone is configured but not loaded");
+	dns_msg_free(m);
+	/* The child itself answers. */
+	m = ask_full("www.t.missing.test.", DNS_T_A, DNS_C_IN, 1232, 0);
+	assert_int_equal(rcode(m), DNS_R_NOERROR);
+	assert_int_equal(m->edns.optlen, 0);
 	dns_msg_free(m);
 
 	/* The file breaks: the next set keeps the old data. */
 	f = fopen(path, "w");
 	fputs("@ SOA broken\n", f);
 	fclose(f);
-	b = zoneset_load(spec, 2, a, NULL);
+	b = zoneset_load(spec, 3, a, NULL);
 	assert_non_null(b);
 	assert_ptr_equal(zoneset_get(b, name("t.test."))->zone,
 			 zoneset_get(a, name("t.test."))->zone);

@@ -54,6 +54,21 @@ static void test_name_text(void **state)
 	assert_int_equal(from(n, long_label, NULL), 65);
 }
 
+static void test_name_text_nodot(void **state)
+{
+	uint8_t n[DNAME_MAX];
+	char buf[DNAME_TEXT_MAX];
+
+	from(n, "www.Example.test.", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), "www.Example.test");
+	from(n, "a\\.", NULL); /* a label ending in an escaped dot keeps it */
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), "a\\.");
+	from(n, ".", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, sizeof(buf)), ".");
+	from(n, "www.example.test.", NULL);
+	assert_string_equal(dname_to_text_nodot(n, buf, 5), "");
+}
+
 static void test_name_too_long(void **state)
 {
 	uint8_t n[DNAME_MAX];
@@ -204,7 +219,7 @@ static void test_message_roundtrip(void **state)
 	w.len = DNS_HEADER_LEN;
 	assert_int_equal(dns_put_question(&w, &ct, owner, DNS_T_MX, DNS_C_IN), 0);
 	assert_int_equal(dns_put_rr(&w, &ct, owner, DNS_T_MX, DNS_C_IN, 300, rdata, 20), 0);
-	assert_int_equal(dns_put_opt(&w, 1232, 0, 0, DNS_EDNS_DO), 0);
+	assert_int_equal(dns_put_opt(&w, 1232, 0, 0, DNS_EDNS_DO, NULL, 0), 0);
 	dns_header_put(buf, &h);
 
 	assert_int_equal(dns_msg_parse(buf, w.len, &m), DNS_PARSE_OK);
@@ -252,6 +267,153 @@ static void test_two_opts_malformed(void **state)
 	assert_int_equal(dns_msg_parse(buf, (size_t)len + 11, &m), DNS_PARSE_MALFORMED);
 }
 
+/* The header's four bits and the OPT record's eight make one rcode. */
+static void test_msg_rcode(void **state)
+{
+	static const struct {
+		unsigned low, ext, edns, want;
+	} cases[] = {{DNS_R_SERVFAIL, 0, 0, DNS_R_SERVFAIL},
+		     {DNS_R_NXDOMAIN, 0, 1, DNS_R_NXDOMAIN},
+		     {DNS_R_NOERROR, 1, 1, DNS_R_BADVERS},
+		     {DNS_R_NXDOMAIN, 1, 1, 19},
+		     {DNS_R_REFUSED, 0xff, 1, 0xff5}};
+	uint8_t buf[128], name[DNAME_MAX];
+	struct dns_msg *m;
+
+	from(name, "example.test.", NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_header h = {
+		    1, (uint16_t)(DNS_F_QR | cases[i].low), 1, 0, 0, (uint16_t)cases[i].edns};
+		struct wbuf w;
+		wbuf_init(&w, buf, sizeof(buf));
+		w.len = DNS_HEADER_LEN;
+		assert_int_equal(dns_put_question(&w, NULL, name, DNS_T_A, DNS_C_IN), 0);
+		if (cases[i].edns)
+			assert_int_equal(
+			    dns_put_opt(&w, 1232, (uint8_t)cases[i].ext, 0, 0, NULL, 0), 0);
+		dns_header_put(buf, &h);
+		assert_int_equal(dns_msg_parse(buf, w.len, &m), DNS_PARSE_OK);
+		assert_int_equal(dns_msg_rcode(m), cases[i].want);
+		dns_msg_free(m);
+	}
+}
+
+static void test_name_lower_offsets(void **state)
+{
+	uint8_t n[DNAME_MAX], l[DNAME_MAX], off[DNAME_LABELS_MAX + 1];
+	char longest[2 * DNAME_LABELS_MAX + 1];
+
+	from(n, "WwW.Ex-AMPLE.test.", NULL);
+	assert_int_equal(dname_copy_lower(l, n), 19);
+	assert_string_equal(text(l), "www.ex-ample.test.");
+	assert_string_equal(text(n), "WwW.Ex-AMPLE.test."); /* the source is untouched */
+	assert_int_equal(dname_label_offsets(l, off), 3);
+	assert_int_equal(off[0], 0);
+	assert_int_equal(off[1], 4);
+	assert_int_equal(off[2], 13);
+	assert_int_equal(off[3], 18); /* the root label */
+	/* in place, with the longest label: its length octet stays */
+	memset(n, 0, sizeof(n));
+	n[0] = DNAME_LABEL_MAX;
+	memset(n + 1, 'Q', DNAME_LABEL_MAX);
+	assert_int_equal(dname_copy_lower(n, n), DNAME_LABEL_MAX + 2);
+	assert_int_equal(n[0], DNAME_LABEL_MAX);
+	assert_int_equal(n[1], 'q');
+	assert_int_equal(n[DNAME_LABEL_MAX], 'q');
+	assert_int_equal(n[DNAME_LABEL_MAX + 1], 0);
+	assert_int_equal(dname_label_offsets(n, off), 1);
+	/* the most labels a name can have */
+	for (int i = 0; i < DNAME_LABELS_MAX; i++) {
+		longest[2 * i] = 'X';
+		longest[2 * i + 1] = '.';
+	}
+	longest[2 * DNAME_LABELS_MAX] = '\0';
+	assert_int_equal(from(n, longest, NULL), DNAME_MAX);
+	assert_int_equal(dname_label_offsets(n, off), DNAME_LABELS_MAX);
+	assert_int_equal(off[DNAME_LABELS_MAX], DNAME_MAX - 1);
+	dname_lower(n);
+	assert_int_equal(n[1], 'x');
+	assert_int_equal(n[DNAME_MAX - 2], 'x');
+}
+
+/* Names in lower case, nothing else: not the numbers, not TXT. */
+static void test_rdata_canonical(void **state)
+{
+	uint8_t mx[2 + DNAME_MAX], soa[2 * DNAME_MAX + 20], out[sizeof(soa)];
+	int l1, l2;
+	static const uint8_t txt[] = {3, 'A', 'b', 'C'}, bad[] = {0, 1, 3, 'M', 'X'};
+
+	mx[0] = 'A'; /* a preference of 0x4142 */
+	mx[1] = 'B';
+	l1 = from(mx + 2, "MX1.Example.TEST.", NULL);
+	rdata_canonical(DNS_T_MX, mx, (size_t)l1 + 2, out);
+	assert_memory_equal(out, "AB", 2);
+	assert_string_equal(text(out + 2), "mx1.example.test.");
+
+	l1 = from(soa, "NS1.Example.TEST.", NULL);
+	l2 = from(soa + l1, "Host\\.Master.Example.TEST.", NULL);
+	memset(soa + l1 + l2, 'Q', 20);
+	rdata_canonical(DNS_T_SOA, soa, (size_t)(l1 + l2 + 20), out);
+	assert_string_equal(text(out), "ns1.example.test.");
+	assert_string_equal(text(out + l1), "host\\.master.example.test.");
+	assert_memory_equal(out + l1 + l2, soa + l1 + l2, 20);
+
+	rdata_canonical(DNS_T_TXT, txt, sizeof(txt), out);
+	assert_memory_equal(out, txt, sizeof(txt));
+	rdata_canonical(65280, mx, 4, out); /* unknown: opaque */
+	assert_memory_equal(out, mx, 4);
+	/* a name running past the data: copied, never read beyond */
+	rdata_canonical(DNS_T_MX, bad, sizeof(bad), out);
+	assert_memory_equal(out, bad, sizeof(bad));
+	rdata_canonical(DNS_T_MX, bad, 0, out);
+}
+
+/* Names whose octets differ only above bit 3 must still spread over a
+ * table of 16 slots (plain FNV-1a puts all 16 in one slot). */
+static void test_hash_low_bits(void **state)
+{
+	static const char c[] = "0@`p"; /* 0x30 0x40 0x60 0x70: low four bits 0 */
+	uint8_t n[DNAME_MAX];
+	int used[16] = {0}, slots = 0;
+
+	for (int i = 0; i < 16; i++) {
+		char t[3] = {c[i / 4], c[i % 4], 0};
+		from(n, t, NULL);
+		used[dname_hash(n) & 15]++;
+	}
+	for (int i = 0; i < 16; i++)
+		slots += used[i] > 0;
+	assert_true(slots >= 8);
+	from(n, "MiXeD.test.", NULL);
+	{
+		uint8_t l[DNAME_MAX];
+		dname_copy_lower(l, n);
+		assert_int_equal(dname_hash(n), dname_hash(l));
+	}
+}
+
+/* The fixed-place readers agree with the walking ones. */
+static void test_buf_get(void **state)
+{
+	static const uint8_t b[] = {0x80, 0x01, 0xfe, 0x7f, 0x00};
+	struct rbuf r;
+	uint16_t v16;
+	uint32_t v32;
+
+	assert_int_equal(buf_get_u16(b), 0x8001);
+	assert_int_equal(buf_get_u16(b + 2), 0xfe7f);
+	assert_int_equal(buf_get_u32(b), 0x8001fe7fu);
+	assert_int_equal(buf_get_u32(b + 1), 0x01fe7f00u);
+	rbuf_init(&r, b, sizeof(b));
+	assert_int_equal(rbuf_u16(&r, &v16), 0);
+	assert_int_equal(v16, 0x8001);
+	assert_int_equal(rbuf_u16(&r, &v16), 0);
+	assert_int_equal(rbuf_u32(&r, &v32), -1); /* one byte left */
+	rbuf_init(&r, b + 1, 4);
+	assert_int_equal(rbuf_u32(&r, &v32), 0);
+	assert_int_equal(v32, 0x01fe7f00u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +421,9 @@ int main(void)
 	    cmocka_unit_test(test_name_compare),      cmocka_unit_test(test_unpack_compression),
 	    cmocka_unit_test(test_pack_compression),  cmocka_unit_test(test_rdata_text),
 	    cmocka_unit_test(test_message_roundtrip), cmocka_unit_test(test_two_opts_malformed),
+	    cmocka_unit_test(test_msg_rcode),	      cmocka_unit_test(test_name_text_nodot),
+	    cmocka_unit_test(test_buf_get),	      cmocka_unit_test(test_name_lower_offsets),
+	    cmocka_unit_test(test_rdata_canonical),   cmocka_unit_test(test_hash_low_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

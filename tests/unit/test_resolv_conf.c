@@ -79,16 +79,21 @@ static void test_set_or_default(void **state)
 	assert_int_equal(rc.attempts_raw, 2);
 	assert_int_equal(rc.ndots_raw, 1);
 
-	/* Zero is a value too (BIND then uses its own defaults). */
+	/* Zero is a value too (BIND then uses its own defaults); for the
+	 * resolver, timeout and attempts are at least 1. */
 	parse("options timeout:0 attempts:0 ndots:0\n", &rc);
 	assert_true(rc.timeout_set && rc.attempts_set && rc.ndots_set);
 	assert_int_equal(rc.timeout_raw + rc.attempts_raw + rc.ndots_raw, 0);
+	assert_int_equal(rc.timeout, 1);
+	assert_int_equal(rc.attempts, 1);
+	assert_int_equal(rc.ndots, 0);
 	assert_false(rc.malformed);
 }
 
 /* Beyond glibc's limits (30 s, 5 tries, ndots 15), kept as written up to
- * libirs' own (255); strtol's forms ("+2", "-0", "") are numbers there. */
-static void test_values_unclamped(void **state)
+ * libirs' own (255), and clamped to glibc's for the resolver; strtol's
+ * forms ("+2", "-0", "") are numbers in both. */
+static void test_values_beyond_limits(void **state)
 {
 	struct resolv_conf rc;
 	(void)state;
@@ -97,13 +102,18 @@ static void test_values_unclamped(void **state)
 	assert_int_equal(rc.timeout_raw, 40);
 	assert_int_equal(rc.attempts_raw, 9);
 	assert_int_equal(rc.ndots_raw, 20);
-	assert_true(rc.timeout <= 30 && rc.attempts <= 5 && rc.ndots <= 15);
+	assert_int_equal(rc.timeout, 30);
+	assert_int_equal(rc.attempts, 5);
+	assert_int_equal(rc.ndots, 15);
 	assert_false(rc.malformed);
 
 	parse("options timeout:255 attempts:255 ndots:255\n", &rc);
 	assert_int_equal(rc.timeout_raw, 255);
 	assert_int_equal(rc.attempts_raw, 255);
 	assert_int_equal(rc.ndots_raw, 255);
+	assert_int_equal(rc.timeout, 30);
+	assert_int_equal(rc.attempts, 5);
+	assert_int_equal(rc.ndots, 15);
 
 	parse("options ndots:+2 attempts:-0 timeout:\n", &rc);
 	assert_int_equal(rc.ndots_raw, 2);
@@ -111,6 +121,9 @@ static void test_values_unclamped(void **state)
 	assert_int_equal(rc.timeout_raw, 0);
 	assert_true(rc.timeout_set);
 	assert_false(rc.malformed);
+	assert_int_equal(rc.ndots, 2);
+	assert_int_equal(rc.attempts, 1);
+	assert_int_equal(rc.timeout, 1);
 
 	/* A later line overrides an earlier one, option by option. */
 	parse("options timeout:7 ndots:3\noptions timeout:2\n", &rc);
@@ -310,10 +323,14 @@ static void test_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_well_formed),	     cmocka_unit_test(test_set_or_default),
-	    cmocka_unit_test(test_values_unclamped), cmocka_unit_test(test_search_list),
-	    cmocka_unit_test(test_servers),	     cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_long_words),	     cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_well_formed),
+	    cmocka_unit_test(test_set_or_default),
+	    cmocka_unit_test(test_values_beyond_limits),
+	    cmocka_unit_test(test_search_list),
+	    cmocka_unit_test(test_servers),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_long_words),
+	    cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,20 +46,17 @@ static uint64_t test_clock(void *arg)
 	return ((struct fixture *)arg)->clock;
 }
 
-static struct fixture *setup(struct canswer *e, size_t n, int nservers, unsigned attempts)
+static struct fixture *setup_opts(struct canswer *e, size_t n, struct resolver_opts *o)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct resolver_opts o = {0};
 
 	assert_non_null(f);
 	f->base = event_base_new();
 	netaddr_parse(S1, 0, &f->servers[0]);
 	netaddr_parse(S2, 0, &f->servers[1]);
-	o.servers = f->servers;
-	o.nservers = (size_t)nservers;
-	o.timeout_ms = 30;
-	o.attempts = attempts;
-	f->res = resolver_new(f->base, &o);
+	if (o->nservers)
+		o->servers = f->servers;
+	f->res = resolver_new(f->base, o);
 	assert_non_null(f->res);
 	f->table.e = e;
 	f->table.n = n;
@@ -67,6 +64,16 @@ static struct fixture *setup(struct canswer *e, size_t n, int nservers, unsigned
 	resolver_set_answer_fn(f->res, canned_answer, &f->table);
 	resolver_set_clock(f->res, test_clock, f);
 	return f;
+}
+
+static struct fixture *setup(struct canswer *e, size_t n, int nservers, unsigned attempts)
+{
+	struct resolver_opts o = {0};
+
+	o.nservers = (size_t)nservers;
+	o.timeout_ms = 30;
+	o.attempts = attempts;
+	return setup_opts(e, n, &o);
 }
 
 static void teardown(struct fixture *f)
@@ -773,6 +780,69 @@ static void test_resolv_conf(void **state)
 	assert_int_equal(rc.attempts, 2);
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Without servers of its own, the resolver takes resolv.conf's timeout
+ * and attempts, except those the caller sets. */
+static void test_resolv_conf_limits(void **state)
+{
+	struct canswer e[] = {
+	    {"slow.example.test.", DNS_T_A, .mode = C_SILENT},
+	};
+	char path[] = "/tmp/mxhost-resolv-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+	struct resolver_opts o = {0};
+	struct fixture *f;
+	struct seen s;
+	double t0, t1;
+
+	fputs("nameserver 127.0.0.1\noptions timeout:1 attempts:3\n", fp);
+	fclose(fp);
+	o.resolv_conf = path;
+
+	/* attempts:3 from the file: three rounds over its one server */
+	o.timeout_ms = 30;
+	f = setup_opts(e, 1, &o);
+	s = lookup(f, "slow.example.test", DNS_T_A);
+	assert_int_equal(s.status, RESOLVER_TEMPFAIL);
+	assert_string_equal(s.reason, "timed out (127.0.0.1:53)");
+	assert_int_equal(e[0].asked, 3);
+	teardown(f);
+
+	/* timeout:1 from the file: one second, not the 2 s default */
+	e[0].asked = 0;
+	o.timeout_ms = 0;
+	o.attempts = 1;
+	f = setup_opts(e, 1, &o);
+	t0 = seconds();
+	s = lookup(f, "slow.example.test", DNS_T_A);
+	t1 = seconds();
+	assert_int_equal(s.status, RESOLVER_TEMPFAIL);
+	assert_int_equal(e[0].asked, 1);
+	assert_true(t1 - t0 >= 0.95);
+	assert_true(t1 - t0 < 1.9);
+	teardown(f);
+
+	/* no options: glibc's two attempts */
+	fp = fopen(path, "w");
+	fputs("nameserver 127.0.0.1\n", fp);
+	fclose(fp);
+	e[0].asked = 0;
+	o.timeout_ms = 30;
+	o.attempts = 0;
+	f = setup_opts(e, 1, &o);
+	s = lookup(f, "slow.example.test", DNS_T_A);
+	assert_int_equal(e[0].asked, 2);
+	teardown(f);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +859,7 @@ int main(void)
 	    cmocka_unit_test(test_servfail_then_next_server),
 	    cmocka_unit_test(test_servfail_everywhere),
 	    cmocka_unit_test(test_timeout_retries),
+	    cmocka_unit_test(test_resolv_conf_limits),
 	    cmocka_unit_test(test_connection_refused),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_wrong_id_ignored),

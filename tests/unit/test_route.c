@@ -698,7 +698,7 @@ static void test_all_from_cache(void **state)
 	struct event_base *base = event_base_new();
 	struct ctable t = {e, 2, 0, {0}, 0};
 	struct netaddr server;
-	struct resolver_opts ro = {&server, 1, 20, 1, 0, 0, 0};
+	struct resolver_opts ro = {&server, 1, 20, 1, 0, 0, 0, NULL};
 	struct route_opts o = {.families = {AF_INET}};
 	struct resolver *res;
 	struct route *r = NULL;
