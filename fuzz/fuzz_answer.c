@@ -3,7 +3,9 @@
  * CNAME chains and loops, delegations, a child zone, big sets). The first
  * byte picks the transport, family and EDNS payload; the rest is the
  * query. Whatever the packet, the response must be well formed (our own
- * parser reads it back) and never exceed the size it may have. */
+ * parser reads it back) and never exceed the size it may have. And the
+ * packet cache (pcache) must never answer other than answer_query would,
+ * for the query as it came or with its question in another case. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "dns/answer.h"
+#include "dns/pcache.h"
 #include "dns/wire.h"
 #include "dns/zone.h"
 #include "dns/zoneset.h"
@@ -98,9 +101,41 @@ static struct zoneset *zones(void)
 	return zs;
 }
 
+/* The question's letters in the other case (labels walked as far as
+ * they go). */
+static void flip_case(uint8_t *q, size_t len)
+{
+	size_t pos = DNS_HEADER_LEN;
+	while (pos < len && q[pos] != 0 && q[pos] <= 63) {
+		size_t end = pos + 1 + q[pos];
+		for (size_t i = pos + 1; i < end && i < len; i++)
+			if ((q[i] | 0x20) >= 'a' && (q[i] | 0x20) <= 'z')
+				q[i] ^= 0x20;
+		pos = end;
+	}
+}
+
+/* Whatever the cache holds for q must be what answer_query builds. */
+static void check_cache(struct pcache *pc, const uint8_t *q, size_t qlen,
+			const struct answer_params *p)
+{
+	static uint8_t fresh[DNS_MSG_MAX], cached[DNS_MSG_MAX];
+	size_t flen = answer_query(zones(), q, qlen, fresh, sizeof(fresh), p);
+	size_t clen = pcache_answer(pc, q, qlen, p->ipv6, cached, sizeof(cached));
+	if (clen && (clen != flen || memcmp(cached, fresh, clen) != 0))
+		abort();
+	if (flen)
+		pcache_store(pc, q, qlen, p->ipv6, fresh, flen);
+	clen = pcache_answer(pc, q, qlen, p->ipv6, cached, sizeof(cached));
+	if (clen && (clen != flen || memcmp(cached, fresh, clen) != 0))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t out[DNS_MSG_MAX];
+	static uint8_t out[DNS_MSG_MAX], flipped[DNS_MSG_MAX];
+	static struct pcache *pc;
+	static uint16_t pc_payload;
 	struct answer_params p;
 	struct dns_msg *m;
 	size_t len, limit;
@@ -121,5 +156,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dns_msg_parse(out, len, &m) != DNS_PARSE_OK)
 		abort();
 	dns_msg_free(m);
+
+	/* The cache is for UDP, and holds answers for one edns_payload (the
+	 * server empties it when that changes). */
+	if (!p.tcp && size - 1 <= sizeof(flipped)) {
+		if (pc == NULL && (pc = pcache_new(64, 4096)) == NULL)
+			abort();
+		if (pc_payload != p.edns_payload) {
+			pcache_clear(pc);
+			pc_payload = p.edns_payload;
+		}
+		check_cache(pc, data + 1, size - 1, &p);
+		memcpy(flipped, data + 1, size - 1);
+		flip_case(flipped, size - 1);
+		check_cache(pc, flipped, size - 1, &p);
+	}
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/netaddr.h"
 #include "dns/answer.h"
+#include "dns/pcache.h"
 #include "dns/wire.h"
 
 #define UDP_BATCH     32	   /* datagrams per recvmmsg */
@@ -79,8 +80,12 @@ struct dns_server {
 	unsigned nconns;
 	int accepting;
 	struct udp_batch *batch;
+	struct pcache *cache; /* UDP answers, for the zones in use */
 	uint8_t tcp_response[2 + DNS_MSG_MAX];
 };
+
+#define CACHE_SLOTS    2048
+#define CACHE_RESP_MAX 2048 /* larger answers are built every time */
 
 /* ---- UDP ---- */
 
@@ -146,8 +151,17 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			uint8_t *resp = b->response + (size_t)nout * b->stride;
-			size_t len = answer_query(srv->zones, b->query[i], b->in[i].msg_len, resp,
-						  b->stride, &p);
+			size_t qlen = b->in[i].msg_len;
+			size_t len = srv->cache ? pcache_answer(srv->cache, b->query[i], qlen,
+								p.ipv6, resp, b->stride)
+						: 0;
+			if (len == 0) {
+				len = answer_query(srv->zones, b->query[i], qlen, resp, b->stride,
+						   &p);
+				if (len && srv->cache)
+					pcache_store(srv->cache, b->query[i], qlen, p.ipv6, resp,
+						     len);
+			}
 			struct msghdr *m = &b->out[nout].msg_hdr;
 			if (len == 0)
 				continue;
@@ -433,6 +447,8 @@ struct dns_server *dns_server_new(struct event_base *base, const struct dns_serv
 	srv->base = base;
 	srv->params = *p;
 	srv->accepting = 1;
+	/* Without memory for it, every answer is built afresh. */
+	srv->cache = pcache_new(CACHE_SLOTS, CACHE_RESP_MAX);
 	return srv;
 }
 
@@ -455,6 +471,8 @@ void dns_server_set_params(struct dns_server *s, const struct dns_server_params 
 		log_warnx("dns: out of memory: edns_payload stays %u", before);
 		s->params.edns_payload = before;
 	}
+	if (s->cache)
+		pcache_clear(s->cache); /* answers depend on edns_payload */
 	tcp_accepting(s, s->nconns < s->params.tcp_max_connections);
 }
 
@@ -462,6 +480,8 @@ const struct zoneset *dns_server_swap_zones(struct dns_server *s, const struct z
 {
 	const struct zoneset *old = s->zones;
 	s->zones = zs;
+	if (s->cache)
+		pcache_clear(s->cache);
 	return old;
 }
 
@@ -489,6 +509,7 @@ void dns_server_free(struct dns_server *s)
 		close(u->fd);
 		free(u);
 	}
+	pcache_free(s->cache);
 	free(s->batch->response);
 	free(s->batch);
 	free(s);
