@@ -3,8 +3,9 @@
 #   make            build build/mxhost (gcc by default; CC=clang works too)
 #   make deps       install missing Debian packages (apt-get)
 #   make run        the demo mail host on loopback (examples/mxhost.conf)
-#   make test       deps, then every test: unit, end to end, the same again
-#                   under ASan+UBSan (clang), and a short run of every fuzzer
+#   make test       deps, then the format check and every test: unit, end to
+#                   end, the same again under ASan+UBSan (clang), and a short
+#                   run of every fuzzer
 #   make bench      benchmarks against the peers (bench/*.sh)
 #   make format     clang-format every C file in place
 #
@@ -90,6 +91,7 @@ fuzz: fuzz-build
 	done
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) e2e

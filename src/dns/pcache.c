@@ -98,7 +98,7 @@ static int key_of(const uint8_t *q, size_t qlen, int ipv6, uint8_t *key, size_t 
 	*qsec = pos - DNS_HEADER_LEN;
 
 	memset(key, 0, KEY_FIXED);
-	memcpy(key, q + 2, 2);	      /* flags */
+	memcpy(key, q + 2, 2);		 /* flags */
 	memcpy(key + 2, q + pos - 4, 4); /* type, class */
 	if (arcount == 1) {
 		/* root owner, type OPT, class = payload, TTL, no options */
@@ -139,11 +139,10 @@ size_t pcache_answer(struct pcache *pc, const uint8_t *q, size_t qlen, int ipv6,
 		return 0;
 	h = hash_key(key, keylen);
 	s = &pc->slots[h & pc->mask];
-	if (s->keylen != keylen || s->hash != h || s->len > cap ||
-	    memcmp(s->key, key, keylen) != 0)
+	if (s->keylen != keylen || s->hash != h || s->len > cap || memcmp(s->key, key, keylen) != 0)
 		return 0;
 	memcpy(out, s->resp, s->len);
-	memcpy(out, q, 2);					  /* the ID */
+	memcpy(out, q, 2);					/* the ID */
 	memcpy(out + DNS_HEADER_LEN, q + DNS_HEADER_LEN, qsec); /* as asked */
 	return s->len;
 }
