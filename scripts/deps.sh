@@ -5,14 +5,15 @@ set -eu
 
 # Build: compiler, libraries. Test: cmocka, pytest, real peers (dig,
 # nslookup, nsd, named-checkzone, postfix, swaks, dovecot), strace (the
-# commit order test reads the system calls). Fuzz and sanitizers: clang
-# with its runtime. Bench: dnsperf, postfix's smtp-source.
+# commit order test reads the system calls), groff-base (the man page
+# test renders man/ with groff). Fuzz and sanitizers: clang with its
+# runtime. Bench: dnsperf, postfix's smtp-source.
 PACKAGES="
 make gcc clang llvm libclang-rt-14-dev pkg-config clang-format
 libevent-dev libssl-dev libinih-dev libcrypt-dev libcmocka-dev
 python3 python3-pytest python3-dnspython
 bind9-dnsutils bind9-utils nsd postfix swaks dovecot-imapd dovecot-pop3d dnsperf
-iproute2 procps psmisc strace
+iproute2 procps psmisc strace groff-base
 "
 
 missing=""
