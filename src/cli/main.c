@@ -17,7 +17,7 @@ static const struct command {
     {"serve", cmd_serve, "serve [-c FILE] [-d]       run the roles the config enables"},
     {"configcheck", cmd_configcheck, "configcheck [-c FILE]      validate a config file"},
     {"zonecheck", cmd_zonecheck, "zonecheck [-D] FILE [ORIGIN] validate a zone file"},
-    {"route", cmd_route, "route [-s SERVER] DOMAIN   where mail for DOMAIN goes (MX)"},
+    {"route", cmd_route, "route [-c FILE] [-s SERVER] [...] DOMAIN  where mail for DOMAIN goes"},
     {"nslookup", cmd_nslookup, "nslookup [-opt ...] [NAME [SERVER]]  BIND's nslookup"},
     {"queue", cmd_queue, "queue [-c FILE] list|show  the mail queue (reads the spool)"},
 };

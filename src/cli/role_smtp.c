@@ -29,21 +29,9 @@ static int smtp_enabled(const struct config *cfg)
 	return cfg->smtp.enabled;
 }
 
-static const char *hostname_of(const struct config_smtp *c, char *buf, size_t len)
-{
-	if (c->hostname && c->hostname[0])
-		return c->hostname;
-	if (gethostname(buf, len - 1) < 0)
-		return "localhost";
-	buf[len - 1] = '\0';
-	return buf;
-}
-
 static struct policy *load_lists(const struct config_smtp *c, char *err, size_t errlen)
 {
-	char host[256];
-	return policy_load(c->domains, c->mailboxes, c->relay_domains,
-			   hostname_of(c, host, sizeof(host)), err, errlen);
+	return policy_load(c->domains, c->mailboxes, c->relay_domains, c->hostname, err, errlen);
 }
 
 /* mynetworks: as configured, or, when the key is absent, this host's own

@@ -65,6 +65,8 @@ int cmd_serve(int argc, char **argv)
 	for (; next < argc; next++) {
 		if (strcmp(argv[next], "-d") == 0) {
 			log_set_level(LOG_LEVEL_DEBUG);
+		} else if (strcmp(argv[next], "-c") == 0 && next + 1 < argc) {
+			sv.config_path = argv[++next]; /* -c after -d */
 		} else {
 			fprintf(stderr, "usage: mxhost serve [-c FILE] [-d]\n");
 			return 2;

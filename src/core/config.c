@@ -264,18 +264,39 @@ done:
 }
 
 /* inih calls the handler for entries only; a section with no entries
- * still enables its role, so sections are found with a plain scan. */
-static void find_sections(FILE *f, struct config *cfg)
+ * still enables its role, so sections are found with a plain scan, which
+ * also refuses an unknown section even when it holds no key. Returns the
+ * line of an unknown section, or 0. */
+static int find_sections(FILE *f, struct config *cfg)
 {
 	char line[512];
+	int n = 0, bad = 0;
 	while (fgets(line, sizeof(line), f)) {
 		char *s = str_trim(line);
+		n++;
 		if (strncmp(s, "[dns]", 5) == 0)
 			cfg->dns.enabled = 1;
 		else if (strncmp(s, "[smtp]", 6) == 0)
 			cfg->smtp.enabled = 1;
+		else if (s[0] == '[' && bad == 0)
+			bad = n;
 	}
 	rewind(f);
+	return bad;
+}
+
+/* No hostname (or an empty one): the system's, as Postfix's myhostname. */
+static int default_hostname(struct config_smtp *c)
+{
+	char host[256];
+	if (c->hostname && c->hostname[0])
+		return 0;
+	if (gethostname(host, sizeof(host) - 1) < 0 || host[0] == '\0')
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	free(c->hostname);
+	c->hostname = strdup(host);
+	return c->hostname ? 0 : -1;
 }
 
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
@@ -306,7 +327,13 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	find_sections(f, cfg);
+	line = find_sections(f, cfg);
+	if (line != 0) {
+		fclose(f);
+		snprintf(err, errlen, "%s:%d: unknown section (expected [dns] or [smtp])", path,
+			 line);
+		return -1;
+	}
 	line = ini_parse_file(f, on_entry, &ctx);
 	fclose(f);
 	if (line != 0) {
@@ -316,6 +343,10 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->smtp.retry_min > cfg->smtp.retry_max) {
 		snprintf(err, errlen, "%s: [smtp] retry_min is larger than retry_max", path);
+		return -1;
+	}
+	if (default_hostname(&cfg->smtp) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
 	return 0;

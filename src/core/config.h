@@ -37,7 +37,7 @@ enum config_family { CONFIG_FAMILY_NONE, CONFIG_FAMILY_IPV4, CONFIG_FAMILY_IPV6 
 
 struct config_smtp {
 	int enabled; /* the [smtp] section is present */
-	char *hostname;
+	char *hostname; /* never NULL or empty after config_load: the system's */
 	struct netaddr *listen;
 	size_t nlisten;
 	char *spool; /* absolute paths, or NULL when not set */

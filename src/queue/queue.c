@@ -482,18 +482,10 @@ static void on_recovered(void *arg, struct envelope *env)
 static struct queue_conf *conf_new(const struct config_smtp *cfg)
 {
 	struct queue_conf *p = calloc(1, sizeof(*p));
-	char host[256];
 
 	if (p == NULL)
 		return NULL;
-	if (cfg->hostname) {
-		p->hostname = strdup(cfg->hostname);
-	} else {
-		if (gethostname(host, sizeof(host)) < 0)
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = '\0';
-		p->hostname = strdup(host);
-	}
+	p->hostname = strdup(cfg->hostname);
 	p->maildir_root = cfg->maildir_root ? strdup(cfg->maildir_root) : NULL;
 	p->retry_min = cfg->retry_min;
 	p->retry_max = cfg->retry_max;

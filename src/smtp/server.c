@@ -21,10 +21,7 @@ struct smtp_server {
 static void apply(struct smtp_ctx *ctx, const struct config_smtp *cfg, struct cidr *mynet,
 		  size_t nmynet, const struct policy *policy)
 {
-	if (cfg->hostname && cfg->hostname[0])
-		str_copy(ctx->hostname, cfg->hostname, sizeof(ctx->hostname));
-	else if (gethostname(ctx->hostname, sizeof(ctx->hostname) - 1) < 0)
-		str_copy(ctx->hostname, "localhost", sizeof(ctx->hostname));
+	str_copy(ctx->hostname, cfg->hostname, sizeof(ctx->hostname));
 	ctx->size_limit = cfg->message_size_limit;
 	ctx->max_recipients = cfg->max_recipients;
 	ctx->max_connections = cfg->max_connections;

@@ -36,3 +36,23 @@ def test_no_role(tmp_path):
     r = run(["configcheck", "-c", str(conf)])
     assert r.returncode == 1
     assert "no role enabled" in r.stderr
+
+
+def test_unknown_section_without_keys(tmp_path):
+    # inih never calls back for an empty section: the loader's own scan
+    # must still refuse it (a typo like [smpt] would otherwise disable
+    # the role without a word).
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[dns]\nlisten = 127.0.0.1:5300\n\n[smpt]\n")
+    r = run(["configcheck", "-c", str(conf)])
+    assert r.returncode == 1
+    assert "bad.conf:4: unknown section" in r.stderr
+
+
+def test_serve_takes_c_after_d(tmp_path):
+    # -c FILE may come after -d: the broken file's own error shows it was read.
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[dns]\nlisten = 127.0.0.1:5300\nlisten_port = 53\n")
+    r = run(["serve", "-d", "-c", str(conf)])
+    assert r.returncode == 1
+    assert "bad.conf:3: [dns] listen_port: unknown key" in r.stderr

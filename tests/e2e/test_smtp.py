@@ -3,6 +3,7 @@ every reply of issue 4, pipelined and not."""
 import os
 import re
 import signal
+import socket
 import smtplib
 import subprocess
 import time
@@ -658,3 +659,16 @@ def test_longest_helo_and_recipient(mx):
     assert c.reply()[0] == 250
     m = message_with(mx.folder_path, "long-marker")
     assert ("for <%s@backup.test>;" % local).encode() in m["content"]
+
+
+def test_hostname_defaults_to_the_system_name(server_factory, tmp_path):
+    # No hostname key: the greeting and the Received: header both use the
+    # system's host name (Postfix's myhostname), never an empty one.
+    text, port = smtp_config(tmp_path)
+    text = text.replace("hostname = mx1.example.test\n", "")
+    server_factory(text)
+    c = Conn(port)
+    code, greeting = c.reply()
+    assert code == 220
+    assert greeting.split()[0] == socket.gethostname()
+    c.close()
