@@ -36,7 +36,7 @@ struct config_dns {
 enum config_family { CONFIG_FAMILY_NONE, CONFIG_FAMILY_IPV4, CONFIG_FAMILY_IPV6 };
 
 struct config_smtp {
-	int enabled; /* the [smtp] section is present */
+	int enabled;	/* the [smtp] section is present */
 	char *hostname; /* never NULL or empty after config_load: the system's */
 	struct netaddr *listen;
 	size_t nlisten;
