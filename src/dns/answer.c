@@ -224,6 +224,12 @@ static void answer_node(struct ctx *c, const struct zone_node *node, const uint8
 			add_soa(c);
 		return; /* no NS in authority for ANY */
 	}
+	if (c->qtype == DNS_T_NSEC3) {
+		/* NSEC3 records live at hashed names, never found by a name
+		 * lookup: NODATA, also at a CNAME (as NSD). */
+		add_soa(c);
+		return;
+	}
 	if ((set = zone_node_rrset(node, c->qtype)) != NULL) {
 		add_rrset(c, S_ANSWER, owner, set);
 	} else if ((set = zone_node_rrset(node, DNS_T_CNAME)) != NULL) {
@@ -276,6 +282,21 @@ static void not_served(struct ctx *c, int configured)
 	}
 }
 
+/* A zone transfer request: no transfers yet, so REFUSED for a zone of
+ * ours, and NOTAUTH for any other name (RFC 5936 section 2.2.1), as NSD
+ * answers without transfers configured. */
+static void transfer(struct ctx *c, const uint8_t *name)
+{
+	const struct zoneset_entry *e = zoneset_find(c->zs, name);
+
+	if (e != NULL && dname_equal(name, e->origin)) {
+		c->rcode = DNS_R_REFUSED;
+		c->ede = EDE_PROHIBITED;
+	} else {
+		c->rcode = DNS_R_NOTAUTH;
+	}
+}
+
 /* Answers for name (the query name, or a CNAME target). */
 static void lookup(struct ctx *c, const uint8_t *name)
 {
@@ -286,6 +307,8 @@ static void lookup(struct ctx *c, const uint8_t *name)
 		not_served(c, e != NULL);
 		return;
 	}
+	int ds_parent = 0;
+
 	c->zone = e->zone;
 	if (c->qtype == DNS_T_DS && dname_equal(name, e->origin)) {
 		/* DS lives in the parent (RFC 4035 3.1.4.1): answer from the
@@ -302,8 +325,16 @@ static void lookup(struct ctx *c, const uint8_t *name)
 			return;
 		}
 		c->zone = p->zone;
+		ds_parent = 1;
 	}
 	zone_lookup(c->zone, name, &r);
+	if (ds_parent && (r.match == ZONE_NXDOMAIN || r.match == ZONE_WILDCARD)) {
+		/* The parent has no delegation here, yet the name exists (it
+		 * is a zone of ours): NODATA from the parent, as NSD. */
+		c->aa = c->qclass != DNS_C_ANY;
+		add_soa(c);
+		return;
+	}
 	if (r.match == ZONE_DELEGATION) {
 		/* At the cut itself, DS is the parent's data. */
 		if (!(c->qtype == DNS_T_DS && dname_equal(zone_node_name(r.node), name))) {
@@ -474,20 +505,21 @@ static uint16_t ede_option(uint8_t *opt, size_t size, int ede, const char *text)
 
 /*
  * Writes the collected RRsets. In the answer and authority sections a
- * set that does not fit is left out whole and TC set; optional sets
- * (authority NS, additional) that do not fit are left out, with all that
- * follows, and no TC (RFC 2181 section 9) — except that a referral whose
- * glue cannot fit at all is truncated, so that the resolver asks again
- * over TCP. Over TCP, optional sets are written as far as they fit.
+ * set that does not fit is left out whole and TC set; an optional set
+ * (authority NS, additional) that does not fit is left out whole, the
+ * sets after it still go in when they fit, and TC stays clear (RFC 2181
+ * section 9), as NSD does — except that a referral none of whose glue
+ * fits is truncated, so that the resolver asks again over TCP. Over TCP,
+ * optional sets are written as far as they fit.
  */
 static void write_sets(const struct ctx *c, struct wbuf *w, struct dname_ctab *ct, int tcp,
 		       size_t optional_max, uint16_t count[S_COUNT], int *tc)
 {
-	int stop = 0;
+	int skipped = 0;
 
-	for (int s = S_ANSWER; s < S_COUNT && !*tc && !stop; s++) {
+	for (int s = S_ANSWER; s < S_COUNT && !*tc; s++) {
 		int optional = s >= S_OPT_AUTHORITY;
-		for (int i = 0; i < c->nrefs && !*tc && !stop; i++) {
+		for (int i = 0; i < c->nrefs && !*tc; i++) {
 			const struct ref *r = &c->refs[i];
 			struct dns_mark set_mark;
 			uint16_t k;
@@ -512,12 +544,12 @@ static void write_sets(const struct ctx *c, struct wbuf *w, struct dname_ctab *c
 				*tc = 1;
 			} else if (!tcp) {
 				dns_rewind(w, ct, set_mark);
-				stop = 1;
+				skipped = 1;
 			} else {
 				count[s] += k;
 			}
 		}
-		if (stop && s == S_ADD_A && count[S_ADD_A] == 0 && c->referral)
+		if (skipped && s == S_ADD_A && count[S_ADD_A] == 0 && c->referral)
 			*tc = 1;
 	}
 }
@@ -600,8 +632,7 @@ size_t answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len, ui
 	} else if (q.qtype == DNS_T_AXFR && !p->tcp) {
 		c.rcode = DNS_R_NOTIMP; /* transfers need TCP */
 	} else if (q.qtype == DNS_T_AXFR || q.qtype == DNS_T_IXFR) {
-		c.rcode = DNS_R_REFUSED; /* no zone transfers (yet) */
-		c.ede = EDE_PROHIBITED;
+		transfer(&c, q.qname);
 	} else {
 		lookup(&c, q.qname);
 	}

@@ -35,6 +35,7 @@ enum dns_type {
 	DNS_T_RRSIG = 46,
 	DNS_T_NSEC = 47,
 	DNS_T_DNSKEY = 48,
+	DNS_T_NSEC3 = 50,
 	DNS_T_SPF = 99,
 	DNS_T_IXFR = 251,
 	DNS_T_AXFR = 252,

@@ -49,6 +49,7 @@ enum dns_rcode {
 	DNS_R_NXDOMAIN = 3,
 	DNS_R_NOTIMP = 4,
 	DNS_R_REFUSED = 5,
+	DNS_R_NOTAUTH = 9,
 	DNS_R_BADVERS = 16, /* extended, through EDNS0 */
 };
 

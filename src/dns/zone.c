@@ -371,12 +371,15 @@ static int load_rr(void *arg, const struct dns_rr *rr, const struct zonefile_pos
 		set->type = rr->type;
 		set->ttl = rr->ttl;
 	} else if (set->ttl != rr->ttl) {
+		/* One TTL per set: the lowest, as a resolver would take it
+		 * (RFC 2181 section 5.2), so that no record is cached longer
+		 * than written. NSD serves each record's own, to the same end. */
+		uint32_t low = rr->ttl < set->ttl ? rr->ttl : set->ttl;
 		NAMES();
-		load_warn(ld, pos,
-			  "%s %s TTL %lu differs from the set's TTL %lu: using %lu (the first "
-			  "one)",
-			  on, tn, (unsigned long)rr->ttl, (unsigned long)set->ttl,
-			  (unsigned long)set->ttl);
+		load_warn(
+		    ld, pos, "%s %s TTL %lu differs from the set's TTL %lu: using %lu (the lowest)",
+		    on, tn, (unsigned long)rr->ttl, (unsigned long)set->ttl, (unsigned long)low);
+		set->ttl = low;
 	}
 	if (set->count == set->cap) {
 		uint32_t cap = set->cap ? set->cap * 2 : 1;

@@ -33,14 +33,14 @@ struct zone_rdata {
 struct zone_rrset {
 	uint16_t type;
 	uint16_t count;
-	uint32_t ttl;			       /* one TTL per set (the first seen, as NSD does) */
+	uint32_t ttl;			       /* one TTL per set (the lowest written) */
 	const struct zone_rdata *const *rdata; /* count of them, duplicates removed */
 };
 
 /* Loads the file for the zone named origin, with the semantic checks:
  * exactly one SOA, at the apex; NS at the apex; no data outside the zone;
  * CNAME alone at its name and not at the apex; records of a set differing
- * in TTL are warned about (the first TTL wins). NULL with err filled. */
+ * in TTL are warned about (the lowest TTL wins). NULL with err filled. */
 struct zone *zone_load(const char *path, const uint8_t *origin, struct zonefile_error *err);
 void zone_free(struct zone *z);
 
