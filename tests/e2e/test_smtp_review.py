@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from smtpkit import Conn, greeted, smtp_config
+from smtpkit import Conn, greeted, message_with, smtp_config
 
 LIMITS = ("message_size_limit = 20000\nmax_recipients = 100\nmax_errors = 12\n"
           "timeout_command = 3s\ntimeout_data = 3s\n")
@@ -110,3 +110,72 @@ def test_stalled_session_keeps_its_slot(server_factory, tmp_path):
     for s in socks:
         s.close()
     assert code == 220, (code, text)
+
+
+# ---- 2. reply lines longer than 512 octets ----
+
+@pytest.mark.parametrize("rcpt", [
+    "<%s@example.test>" % ("a" * 480),    # 550 5.1.1 User unknown
+    "<%s%%x@example.test>" % ("a" * 480),  # 554 5.7.1 ... routing
+    "<%s@elsewhere.test>" % ("a" * 480),  # 554 5.7.1 Relay access denied
+])
+def test_reply_lines_fit_512_octets(mx, rcpt):
+    """RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, code and
+    CR LF included. A RCPT line that itself fits the 512-octet command
+    limit is echoed whole in the rejection (reject_rcpt(),
+    src/smtp/session.c:463-469, "<%s>: %s"), which makes reply lines of
+    530 to 573 octets. Expected: the echoed address shortened (or left
+    out) so that every line fits."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    line = "RCPT TO:" + rcpt
+    assert len(line) + 2 <= 512
+    c.send(line + "\r\n")
+    raw = c.line()
+    assert raw[:1] == "5", raw[:60]
+    assert len(raw) + 2 <= 512, "reply line of %d octets" % (len(raw) + 2)
+
+
+# ---- 3. Received: with an unregistered protocol name ----
+
+def test_received_with_registered_utf8_protocol(mx):
+    """RFC 5321 4.4: SMTP servers SHOULD NOT use unregistered names in the
+    Received: header's WITH clause. RFC 6531 3.7.3 registers UTF8SMTP as
+    "ESMTP with SMTPUTF8" (and UTF8SMTPA/S/SA); there is no UTF8ESMTP in
+    the IANA Mail Transmission Types registry. begin_message()
+    (src/smtp/session.c:317-318) writes "with UTF8ESMTP" after EHLO, so
+    parsers of Received: (TLS and spam scoring, trace tools) do not know
+    the name. Expected: "with UTF8SMTP"."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test> SMTPUTF8")[0] == 250
+    assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
+    assert c.cmd("DATA")[0] == 354
+    code, _ = c.cmd("Subject: utf8proto\r\n\r\nx\r\n.")
+    assert code == 250
+    m = message_with(mx.folder_path, "utf8proto")
+    assert b" with UTF8SMTP id " in m["content"], m["content"][:200]
+
+
+# ---- 4. a BDAT with a size but a bad end marker ----
+
+def test_bdat_bad_marker_chunk_is_not_read_as_commands(mx):
+    """"BDAT 30 LASTX": the size is readable, so the 30 octets that follow
+    are the client's chunk whatever we answer (RFC 3030 section 2: the
+    chunk follows the command without waiting for a reply; protocol.h says
+    so too: "those bytes follow the command anyway and must be skipped").
+    parse_bdat() (src/smtp/protocol.c:554-560) returns SMTP_P_SYNTAX
+    before it sets cmd->chunk and cmd->chunk_ok, so command()
+    (src/smtp/session.c:630) does not skip the chunk and its octets are
+    taken as SMTP commands (here RSET and four NOOPs are run and answered;
+    MAIL/RCPT/DATA would be run the same way). Expected: 501 for the BDAT, its 30 octets dropped
+    (as for a 503 BDAT), no command run from them."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
+    chunk = b"RSET\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n"
+    assert len(chunk) == 30
+    c.send(b"BDAT 30 LASTX\r\n" + chunk + b"QUIT\r\n")
+    code, _ = c.reply()
+    assert code == 501
+    # the next reply must be QUIT's, not those of the chunk's "commands"
+    assert c.reply() == (221, "2.0.0 Bye")
