@@ -118,7 +118,7 @@ def test_stalled_session_keeps_its_slot(server_factory, tmp_path):
     "<%s@example.test>" % ("a" * 480),    # 550 5.1.1 User unknown
     "<%s%%x@example.test>" % ("a" * 480),  # 554 5.7.1 ... routing
     "<%s@elsewhere.test>" % ("a" * 480),  # 554 5.7.1 Relay access denied
-])
+], ids=["550-unknown-user", "554-routing", "554-relay"])
 def test_reply_lines_fit_512_octets(mx, rcpt):
     """RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, code and
     CR LF included. A RCPT line that itself fits the 512-octet command
