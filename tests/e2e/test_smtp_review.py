@@ -1,0 +1,181 @@
+"""SMTP server review (branch rev-smtp): hostile and odd clients against the
+real binary. Each test here failed when it was written; see the docstrings
+for the expected behaviour and the cause."""
+import socket
+import threading
+import time
+
+import pytest
+
+from smtpkit import Conn, greeted, message_with, smtp_config
+
+LIMITS = ("message_size_limit = 20000\nmax_recipients = 100\nmax_errors = 12\n"
+          "timeout_command = 3s\ntimeout_data = 3s\n")
+
+
+@pytest.fixture
+def mx(server_factory, tmp_path):
+    text, port = smtp_config(tmp_path, extra=LIMITS)
+    s = server_factory(text)
+    s.port = port
+    s.folder_path = tmp_path
+    return s
+
+
+def exchange(port, data, wait=8.0):
+    """Sends data in one go while a second thread reads every reply, as a
+    pipelining client does; returns what came back before EOF or wait
+    seconds of silence."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=wait)
+    got = bytearray()
+    eof = []
+
+    def reader():
+        try:
+            while True:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    eof.append(True)
+                    return
+                got.extend(chunk)
+        except (socket.timeout, ConnectionResetError):
+            return
+
+    t = threading.Thread(target=reader)
+    t.start()
+    sock.sendall(data)
+    t.join()
+    sock.close()
+    return bytes(got), bool(eof)
+
+
+# ---- 1. a client that reads everything still stalls for ever ----
+
+@pytest.mark.parametrize("data", [
+    # 7-octet commands: one 4 KB read of them makes more than 64 KB of replies
+    pytest.param(b"EHLO x\n" * 2000 + b"QUIT\r\n", id="ehlo-bare-lf"),
+    # commands pipelined behind the dot pile up in the input while the
+    # spool commits, then are all answered in one callback
+    pytest.param(b"EHLO x\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<user@example.test>\r\n"
+                 b"DATA\r\nSubject: stall\r\n\r\nx\r\n.\r\n" + b"EHLO x\r\n" * 2000
+                 + b"QUIT\r\n", id="behind-the-dot"),
+])
+def test_output_pause_resumes_when_client_reads(mx, data):
+    """A client that pipelines and reads every reply at once must get all
+    its replies (RFC 2920: the server may hold back reading, but must go on
+    when the client has taken the replies).
+
+    Today: once more than OUT_HIGH (64 KB) of replies are produced in one
+    callback, process_input() (src/smtp/session.c:793-797) sets s->paused
+    and disables EV_READ, counting on on_write() (session.c:832) to resume
+    when the output drains. But finish() -> flush() (session.c:229-230)
+    writes the replies straight to the socket with evbuffer_write(); when
+    the socket takes them all, the bufferevent's output stays empty, no
+    write event ever fires, on_write() never runs, and reading is never
+    enabled again. The session hangs for ever: no read timeout (reading is
+    disabled), no write timeout (nothing to write), the connection slot
+    stays taken (max_connections_per_client slots leak one by one)."""
+    got, eof = exchange(mx.port, data)
+    assert got.count(b"250 CHUNKING") >= 2000, (
+        "stalled after %d EHLO replies" % got.count(b"250 CHUNKING"))
+    assert b"221 2.0.0 Bye" in got and eof
+
+
+def test_stalled_session_keeps_its_slot(server_factory, tmp_path):
+    """Consequence of the stall above: a client can take every connection
+    slot for ever, timeouts notwithstanding (timeout_command is 2s here).
+    Expected: the stalled sessions finish (or time out with 421), so the
+    client can connect again."""
+    text, port = smtp_config(tmp_path, extra="max_connections_per_client = 2\n"
+                             "timeout_command = 2s\ntimeout_data = 2s\n")
+    server_factory(text)
+    socks = []
+    for _ in range(2):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.recv(1000)
+        s.sendall(b"EHLO x\n" * 2000)
+        socks.append(s)
+    # read everything the server sends, for longer than every timeout
+    deadline = time.monotonic() + 6
+    for s in socks:
+        s.settimeout(0.2)
+    while time.monotonic() < deadline:
+        for s in socks:
+            try:
+                s.recv(1 << 20)
+            except (socket.timeout, OSError):
+                pass
+    c = Conn(port)
+    code, text = c.reply()
+    for s in socks:
+        s.close()
+    assert code == 220, (code, text)
+
+
+# ---- 2. reply lines longer than 512 octets ----
+
+@pytest.mark.parametrize("rcpt", [
+    "<%s@example.test>" % ("a" * 480),    # 550 5.1.1 User unknown
+    "<%s%%x@example.test>" % ("a" * 480),  # 554 5.7.1 ... routing
+    "<%s@elsewhere.test>" % ("a" * 480),  # 554 5.7.1 Relay access denied
+], ids=["550-unknown-user", "554-routing", "554-relay"])
+def test_reply_lines_fit_512_octets(mx, rcpt):
+    """RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, code and
+    CR LF included. A RCPT line that itself fits the 512-octet command
+    limit is echoed whole in the rejection (reject_rcpt(),
+    src/smtp/session.c:463-469, "<%s>: %s"), which makes reply lines of
+    530 to 573 octets. Expected: the echoed address shortened (or left
+    out) so that every line fits."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    line = "RCPT TO:" + rcpt
+    assert len(line) + 2 <= 512
+    c.send(line + "\r\n")
+    raw = c.line()
+    assert raw[:1] == "5", raw[:60]
+    assert len(raw) + 2 <= 512, "reply line of %d octets" % (len(raw) + 2)
+
+
+# ---- 3. Received: with an unregistered protocol name ----
+
+def test_received_with_registered_utf8_protocol(mx):
+    """RFC 5321 4.4: SMTP servers SHOULD NOT use unregistered names in the
+    Received: header's WITH clause. RFC 6531 3.7.3 registers UTF8SMTP as
+    "ESMTP with SMTPUTF8" (and UTF8SMTPA/S/SA); there is no UTF8ESMTP in
+    the IANA Mail Transmission Types registry. begin_message()
+    (src/smtp/session.c:317-318) writes "with UTF8ESMTP" after EHLO, so
+    parsers of Received: (TLS and spam scoring, trace tools) do not know
+    the name. Expected: "with UTF8SMTP"."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test> SMTPUTF8")[0] == 250
+    assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
+    assert c.cmd("DATA")[0] == 354
+    code, _ = c.cmd("Subject: utf8proto\r\n\r\nx\r\n.")
+    assert code == 250
+    m = message_with(mx.folder_path, "utf8proto")
+    assert b" with UTF8SMTP id " in m["content"], m["content"][:200]
+
+
+# ---- 4. a BDAT with a size but a bad end marker ----
+
+def test_bdat_bad_marker_chunk_is_not_read_as_commands(mx):
+    """"BDAT 30 LASTX": the size is readable, so the 30 octets that follow
+    are the client's chunk whatever we answer (RFC 3030 section 2: the
+    chunk follows the command without waiting for a reply; protocol.h says
+    so too: "those bytes follow the command anyway and must be skipped").
+    parse_bdat() (src/smtp/protocol.c:554-560) returns SMTP_P_SYNTAX
+    before it sets cmd->chunk and cmd->chunk_ok, so command()
+    (src/smtp/session.c:630) does not skip the chunk and its octets are
+    taken as SMTP commands (here RSET and four NOOPs are run and answered;
+    MAIL/RCPT/DATA would be run the same way). Expected: 501 for the BDAT, its 30 octets dropped
+    (as for a 503 BDAT), no command run from them."""
+    c = greeted(mx.port)
+    assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
+    assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
+    chunk = b"RSET\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n"
+    assert len(chunk) == 30
+    c.send(b"BDAT 30 LASTX\r\n" + chunk + b"QUIT\r\n")
+    code, _ = c.reply()
+    assert code == 501
+    # the next reply must be QUIT's, not those of the chunk's "commands"
+    assert c.reply() == (221, "2.0.0 Bye")
