@@ -553,13 +553,15 @@ static enum smtp_perr parse_bdat(const struct parse_in *in, struct smtp_cmd *cmd
 	}
 	if (i < in->len && in->arg[i] != ' ')
 		return SMTP_P_SYNTAX;
+	/* The size is read: the chunk's octets follow whatever the reply,
+	 * and are skipped, never read as commands (RFC 3030 section 2). */
+	cmd->chunk = v;
+	cmd->chunk_ok = 1;
 	rest = trim(in->arg + i, in->len - i);
 	if (rest.n == 4 && strncasecmp(rest.p, "LAST", 4) == 0)
 		cmd->last = 1;
 	else if (rest.n != 0)
 		return SMTP_P_SYNTAX;
-	cmd->chunk = v;
-	cmd->chunk_ok = 1;
 	return SMTP_P_OK;
 }
 
@@ -705,6 +707,9 @@ int smtp_reply(struct wbuf *out, int code, const char *enh, const char *text)
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		int hl = snprintf(head, sizeof(head), "%03d%c", code, nl ? '-' : ' ');
+		size_t room = SMTP_REPLY_LINE_MAX - 2 - (size_t)hl - (enh ? strlen(enh) + 1 : 0);
+		if (n > room)
+			n = room; /* a reply line is 512 octets at most (RFC 5321 4.5.3.1.5) */
 		wbuf_bytes(out, head, (size_t)hl);
 		if (enh) {
 			wbuf_bytes(out, enh, strlen(enh));

@@ -32,11 +32,12 @@
 
 #include "core/buf.h"
 
-#define SMTP_LINE_MAX	   512	/* a command line, CR LF included (RFC 5321 4.5.3.1.4) */
-#define SMTP_TEXT_LINE_MAX 1000 /* a line of message text, CR LF included (4.5.3.1.6) */
-#define SMTP_DOMAIN_MAX	   255
-#define SMTP_ADDR_MAX	   510 /* whatever fits a command line */
-#define SMTP_RECEIVED_MAX  100 /* more Received: headers than this is a loop */
+#define SMTP_LINE_MAX	    512	 /* a command line, CR LF included (RFC 5321 4.5.3.1.4) */
+#define SMTP_TEXT_LINE_MAX  1000 /* a line of message text, CR LF included (4.5.3.1.6) */
+#define SMTP_REPLY_LINE_MAX 512	 /* a reply line, CR LF included (4.5.3.1.5); longer text is cut */
+#define SMTP_DOMAIN_MAX	    255
+#define SMTP_ADDR_MAX	    510 /* whatever fits a command line */
+#define SMTP_RECEIVED_MAX   100 /* more Received: headers than this is a loop */
 
 /* Session states. A bit each, so that a command lists where it may come. */
 enum smtp_state {
@@ -193,7 +194,7 @@ void smtp_content_emit(void *arg, const uint8_t *p, size_t n);
 const struct smtp_reply_text *smtp_content_error(const struct smtp_content *c);
 
 /* Formats our Received: header (RFC 5321 4.4), CR LF line ends, into out.
- * proto is "ESMTP", "SMTP", "UTF8ESMTP", ...; rcpt NULL when there is
+ * proto is "ESMTP", "SMTP", "UTF8SMTP", ...; rcpt NULL when there is
  * not exactly one. Untrusted text (helo) is cleaned of anything that could
  * break the header. Returns the length, or 0 when out is too small. */
 size_t smtp_received(char *out, size_t cap, const char *helo, const char *client_ip,

@@ -315,7 +315,7 @@ static int begin_message(struct session *s, struct smtp_reply_text *fail)
 	s->write_err = 0;
 	smtp_content_init(&s->content, ctx->size_limit, to_spool, s);
 	if (s->smtputf8)
-		proto = s->esmtp ? "UTF8ESMTP" : "UTF8SMTP";
+		proto = "UTF8SMTP"; /* RFC 6531 3.7.3: ESMTP with SMTPUTF8 */
 	else
 		proto = s->esmtp ? "ESMTP" : "SMTP";
 	n = smtp_received(hdr, sizeof(hdr), s->helo, s->ip, ctx->hostname, proto, s->id,
@@ -463,9 +463,13 @@ static void read_content(struct session *s, struct evbuffer *in)
 static void reject_rcpt(struct session *s, int code, const char *enh, const char *text,
 			const char *rcpt)
 {
+	/* The address echoed whole in the log; in the reply cut to 256
+	 * octets, so that the line stays within 512 (RFC 5321 4.5.3.1.5). */
+	int cut = strlen(rcpt) > 256;
+
 	log_info("NOQUEUE: reject: RCPT from %s: %d %s <%s>: %s; from=<%s> to=<%s> helo=<%s>",
 		 s->peer, code, enh, rcpt, text, s->sender, rcpt, s->helo);
-	reply_error(s, code, enh, "<%s>: %s", rcpt, text);
+	reply_error(s, code, enh, "<%.256s%s>: %s", rcpt, cut ? "..." : "", text);
 }
 
 static uint32_t addr_hash(const char *a)
@@ -752,11 +756,12 @@ static void discard_line(struct session *s, struct evbuffer *in)
 
 /* The end of every callback: replies out, and the connection closed when
  * it is over (after QUIT or a cut-off, or after the client's EOF once
- * all it sent is answered). It may free s: its callers return at once. */
-static void finish(struct session *s)
+ * all it sent is answered). It may free s: its callers return at once.
+ * Returns 1 when input held back for the replies can be read again now. */
+static int finish(struct session *s)
 {
 	if (s->bev == NULL)
-		return;
+		return 0;
 	flush(s);
 	if (s->eof && s->io != IO_CLOSING && s->io != IO_COMMIT && !s->paused) {
 		if (s->io != IO_CMD || (s->state & (SMTP_ST_MAIL | SMTP_ST_RCPT | SMTP_ST_BDAT)))
@@ -765,14 +770,27 @@ static void finish(struct session *s)
 		txn_reset(s);
 		closing(s);
 	}
-	if (s->io == IO_CLOSING && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		close_now(s);
+	if (s->io == IO_CLOSING && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		close_now(s); /* s may be gone */
+		return 0;
+	}
+	if (s->paused && evbuffer_get_length(bufferevent_get_output(s->bev)) <= OUT_LOW) {
+		/* Paused for the replies, and flush() just handed them all to
+		 * the socket: no write event will come to resume, so resume
+		 * here and read on. */
+		s->paused = 0;
+		if (s->io != IO_COMMIT && !s->eof)
+			bufferevent_enable(s->bev, EV_READ);
+		return 1;
+	}
+	return 0;
 }
 
 static void process(struct session *s)
 {
-	process_input(s);
-	finish(s);
+	do
+		process_input(s);
+	while (finish(s));
 }
 
 static void process_input(struct session *s)

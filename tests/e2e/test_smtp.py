@@ -239,7 +239,7 @@ def test_smtputf8(mx):
     c.send("Subject: utf8-marker \u00e9\r\n\r\nx\r\n.\r\n")
     assert c.reply()[0] == 250
     m = message_with(mx.folder_path, "utf8-marker")
-    assert b"with UTF8ESMTP id" in m["content"]
+    assert b"with UTF8SMTP id" in m["content"]
 
 
 def test_size_552_before_and_during_data(mx):

@@ -306,7 +306,7 @@ static void test_domain(void **state)
 
 static void test_reply(void **state)
 {
-	uint8_t buf[256];
+	uint8_t buf[1024];
 	struct wbuf w;
 
 	wbuf_init(&w, buf, sizeof(buf));
@@ -329,6 +329,17 @@ static void test_reply(void **state)
 	assert_int_equal(smtp_reply(&w, 250, "2.0.0", "this does not fit"), -1);
 	wbuf_init(&w, buf, sizeof(buf));
 	assert_int_equal(smtp_reply(&w, 99, NULL, "x"), -1);
+
+	/* a line longer than 512 octets is cut to 512, CR LF included */
+	{
+		char longtext[700];
+		memset(longtext, 'x', sizeof(longtext) - 1);
+		longtext[sizeof(longtext) - 1] = 0;
+		wbuf_init(&w, buf, sizeof(buf));
+		assert_int_equal(smtp_reply(&w, 550, "5.1.1", longtext), 0);
+		assert_int_equal(w.len, SMTP_REPLY_LINE_MAX);
+		assert_memory_equal(buf + w.len - 3, "x\r\n", 3);
+	}
 }
 
 /* ---- streams ---- */
@@ -583,7 +594,7 @@ static void test_received(void **state)
 		rcpt[sizeof(rcpt) - 1] = 0;
 		assert_true(smtp_received(big, sizeof(big), helo,
 					  "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", host,
-					  "UTF8ESMTP", "FFFFFFFFFFFFFFFFFFFFFFF", rcpt, 0) > 0);
+					  "UTF8SMTP", "FFFFFFFFFFFFFFFFFFFFFFF", rcpt, 0) > 0);
 	}
 }
 
