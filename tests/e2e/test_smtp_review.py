@@ -1,6 +1,7 @@
-"""SMTP server review (branch rev-smtp): hostile and odd clients against the
-real binary. Each test here failed when it was written; see the docstrings
-for the expected behaviour and the cause."""
+"""SMTP server review (branch rev-smtp): cases found by probing the real
+binary with hostile and odd clients: heavy pipelining, over-long reply
+lines, the Received: protocol name, a BDAT with a bad end marker. Each
+docstring says what is expected and why."""
 import socket
 import threading
 import time
@@ -49,7 +50,7 @@ def exchange(port, data, wait=8.0):
     return bytes(got), bool(eof)
 
 
-# ---- 1. a client that reads everything still stalls for ever ----
+# ---- 1. a pipelining client that reads every reply gets them all ----
 
 @pytest.mark.parametrize("data", [
     # 7-octet commands: one 4 KB read of them makes more than 64 KB of replies
@@ -61,20 +62,13 @@ def exchange(port, data, wait=8.0):
                  + b"QUIT\r\n", id="behind-the-dot"),
 ])
 def test_output_pause_resumes_when_client_reads(mx, data):
-    """A client that pipelines and reads every reply at once must get all
-    its replies (RFC 2920: the server may hold back reading, but must go on
-    when the client has taken the replies).
-
-    Today: once more than OUT_HIGH (64 KB) of replies are produced in one
-    callback, process_input() (src/smtp/session.c:793-797) sets s->paused
-    and disables EV_READ, counting on on_write() (session.c:832) to resume
-    when the output drains. But finish() -> flush() (session.c:229-230)
-    writes the replies straight to the socket with evbuffer_write(); when
-    the socket takes them all, the bufferevent's output stays empty, no
-    write event ever fires, on_write() never runs, and reading is never
-    enabled again. The session hangs for ever: no read timeout (reading is
-    disabled), no write timeout (nothing to write), the connection slot
-    stays taken (max_connections_per_client slots leak one by one)."""
+    """A client that pipelines and reads every reply gets all its replies
+    and QUIT's 221 (RFC 2920: the server may stop reading while replies
+    pile up, but reads on once the client has taken them). The session
+    stops reading when one callback makes more than 64 KB of replies, and
+    resumes when they are sent, also when the socket takes them all at
+    once. Before the fix, it resumed only on a write event, which never
+    came when the socket took everything, so the session hung for good."""
     got, eof = exchange(mx.port, data)
     assert got.count(b"250 CHUNKING") >= 2000, (
         "stalled after %d EHLO replies" % got.count(b"250 CHUNKING"))
@@ -82,10 +76,12 @@ def test_output_pause_resumes_when_client_reads(mx, data):
 
 
 def test_stalled_session_keeps_its_slot(server_factory, tmp_path):
-    """Consequence of the stall above: a client can take every connection
-    slot for ever, timeouts notwithstanding (timeout_command is 2s here).
-    Expected: the stalled sessions finish (or time out with 421), so the
-    client can connect again."""
+    """Sessions paused for their replies end (answered, or timed out
+    with 421), so they give back their connection slots and the client
+    can connect again (max_connections_per_client is 2 here,
+    timeout_command 2s). Before the fix, such sessions hung with reading
+    off and nothing to write, so no timeout ended them and each kept its
+    slot for good."""
     text, port = smtp_config(tmp_path, extra="max_connections_per_client = 2\n"
                              "timeout_command = 2s\ntimeout_data = 2s\n")
     server_factory(text)
@@ -121,11 +117,10 @@ def test_stalled_session_keeps_its_slot(server_factory, tmp_path):
 ], ids=["550-unknown-user", "554-routing", "554-relay"])
 def test_reply_lines_fit_512_octets(mx, rcpt):
     """RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, code and
-    CR LF included. A RCPT line that itself fits the 512-octet command
-    limit is echoed whole in the rejection (reject_rcpt(),
-    src/smtp/session.c:463-469, "<%s>: %s"), which makes reply lines of
-    530 to 573 octets. Expected: the echoed address shortened (or left
-    out) so that every line fits."""
+    CR LF included. A RCPT line within the 512-octet command limit is
+    rejected with a reply that echoes the address shortened, so that the
+    line fits. Before the fix, the address was echoed whole, in reply
+    lines of 530 to 573 octets."""
     c = greeted(mx.port)
     assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
     line = "RCPT TO:" + rcpt
@@ -136,16 +131,16 @@ def test_reply_lines_fit_512_octets(mx, rcpt):
     assert len(raw) + 2 <= 512, "reply line of %d octets" % (len(raw) + 2)
 
 
-# ---- 3. Received: with an unregistered protocol name ----
+# ---- 3. Received: names a registered protocol ----
 
 def test_received_with_registered_utf8_protocol(mx):
-    """RFC 5321 4.4: SMTP servers SHOULD NOT use unregistered names in the
-    Received: header's WITH clause. RFC 6531 3.7.3 registers UTF8SMTP as
-    "ESMTP with SMTPUTF8" (and UTF8SMTPA/S/SA); there is no UTF8ESMTP in
-    the IANA Mail Transmission Types registry. begin_message()
-    (src/smtp/session.c:317-318) writes "with UTF8ESMTP" after EHLO, so
-    parsers of Received: (TLS and spam scoring, trace tools) do not know
-    the name. Expected: "with UTF8SMTP"."""
+    """A message sent with SMTPUTF8 after EHLO gets "with UTF8SMTP" in its
+    Received: header. RFC 5321 4.4: SMTP servers SHOULD NOT use
+    unregistered names in the WITH clause; RFC 6531 3.7.3 registers
+    UTF8SMTP as "ESMTP with SMTPUTF8" (and UTF8SMTPA/S/SA), and the IANA
+    Mail Transmission Types registry has no UTF8ESMTP, so parsers of
+    Received: (TLS and spam scoring, trace tools) would not know that
+    name. Before the fix, the header said "with UTF8ESMTP"."""
     c = greeted(mx.port)
     assert c.cmd("MAIL FROM:<a@b.test> SMTPUTF8")[0] == 250
     assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
@@ -159,16 +154,12 @@ def test_received_with_registered_utf8_protocol(mx):
 # ---- 4. a BDAT with a size but a bad end marker ----
 
 def test_bdat_bad_marker_chunk_is_not_read_as_commands(mx):
-    """"BDAT 30 LASTX": the size is readable, so the 30 octets that follow
-    are the client's chunk whatever we answer (RFC 3030 section 2: the
-    chunk follows the command without waiting for a reply; protocol.h says
-    so too: "those bytes follow the command anyway and must be skipped").
-    parse_bdat() (src/smtp/protocol.c:554-560) returns SMTP_P_SYNTAX
-    before it sets cmd->chunk and cmd->chunk_ok, so command()
-    (src/smtp/session.c:630) does not skip the chunk and its octets are
-    taken as SMTP commands (here RSET and four NOOPs are run and answered;
-    MAIL/RCPT/DATA would be run the same way). Expected: 501 for the BDAT, its 30 octets dropped
-    (as for a 503 BDAT), no command run from them."""
+    """"BDAT 30 LASTX" gets 501, and the 30 octets after it are dropped
+    (as for a BDAT refused with 503): no command is run from them. The
+    size is readable, so those octets are the client's chunk whatever the
+    answer (RFC 3030 section 2: the chunk follows the command without
+    waiting for a reply). Before the fix, the chunk was not skipped and
+    its octets were run as commands (here RSET and four NOOPs)."""
     c = greeted(mx.port)
     assert c.cmd("MAIL FROM:<a@b.test>")[0] == 250
     assert c.cmd("RCPT TO:<user@example.test>")[0] == 250
