@@ -1,0 +1,264 @@
+"""Review of the resolver and MX routing (src/dns, src/route): failing
+tests for the bugs found, through `mxhost route`.
+
+The misbehaving peers here need answers FakeDns cannot give (records in a
+chosen wire order, a second question, a TTL with its top bit set), so
+ScriptDns below answers each query with whatever its handler returns.
+"""
+import socket
+import struct
+import threading
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+from conftest import free_port
+from dnspeers import resolve, route
+
+
+class ScriptDns:
+    """A DNS server on 127.0.0.1:port, UDP and TCP, answering each query
+    with handler(query message, "udp" or "tcp"): the answer's wire bytes,
+    or None for silence."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.port = free_port()
+        self.queries = []  # (transport, name, type)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", self.port))
+        self.udp.settimeout(0.2)
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", self.port))
+        self.tcp.listen(8)
+        self.tcp.settimeout(0.2)
+        self.stopping = False
+        self.threads = [threading.Thread(target=f, daemon=True)
+                        for f in (self._serve_udp, self._serve_tcp)]
+        for t in self.threads:
+            t.start()
+
+    @property
+    def server(self):
+        return "127.0.0.1:%d" % self.port
+
+    def _note(self, transport, q):
+        self.queries.append((transport, q.question[0].name.to_text().lower(),
+                             dns.rdatatype.to_text(q.question[0].rdtype)))
+
+    def _serve_udp(self):
+        while not self.stopping:
+            try:
+                data, peer = self.udp.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                q = dns.message.from_wire(data)
+            except Exception:
+                continue
+            self._note("udp", q)
+            out = self.handler(q, "udp")
+            if out is not None:
+                self.udp.sendto(out, peer)
+
+    def _serve_tcp(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.tcp.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    n = struct.unpack("!H", self._read(conn, 2))[0]
+                    q = dns.message.from_wire(self._read(conn, n))
+                    self._note("tcp", q)
+                    out = self.handler(q, "tcp")
+                    if out is not None:
+                        conn.sendall(struct.pack("!H", len(out)) + out)
+                except Exception:
+                    pass
+
+    @staticmethod
+    def _read(conn, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            if not chunk:
+                raise EOFError
+            buf += chunk
+        return buf
+
+    def stop(self):
+        self.stopping = True
+        for t in self.threads:
+            t.join(timeout=2)
+        self.udp.close()
+        self.tcp.close()
+
+
+def qinfo(q):
+    return (q.question[0].name.to_text().lower(),
+            dns.rdatatype.to_text(q.question[0].rdtype))
+
+
+def response(q):
+    r = dns.message.make_response(q)
+    r.flags |= dns.flags.RA
+    return r
+
+
+def nodata(r, zone):
+    r.authority.append(dns.rrset.from_text(
+        zone, 300, "IN", "SOA", "ns.%s admin.%s 1 3600 600 86400 60" % (zone, zone)))
+    return r
+
+
+# ---- MX records past the 64th ----
+
+def many_mx_server(nworse):
+    """many.test: `nworse` MX records of preference 20 (w00..), then, last
+    in the answer's wire order, `10 best.many.test`. Every exchanger has an
+    A record: best 127.0.0.9, wNN 127.0.1.NN+1."""
+
+    def handler(q, transport):
+        name, rtype = qinfo(q)
+        r = response(q)
+        if name == "many.test." and rtype == "MX":
+            # one RRset per record, so that the wire order is this order
+            for i in range(nworse):
+                r.answer.append(dns.rrset.from_text(name, 300, "IN", "MX", "20 w%02d.many.test." % i))
+            r.answer.append(dns.rrset.from_text(name, 300, "IN", "MX", "10 best.many.test."))
+        elif name == "best.many.test." and rtype == "A":
+            r.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "127.0.0.9"))
+        elif name.startswith("w") and rtype == "A":
+            r.answer.append(dns.rrset.from_text(name, 300, "IN", "A",
+                                                "127.0.1.%d" % (int(name[1:3]) + 1)))
+        else:
+            nodata(r, "many.test.")
+        return r.to_wire(max_size=65535)
+
+    return ScriptDns(handler)
+
+
+def test_best_exchanger_after_the_64th_record_is_used():
+    """RFC 5321 section 5.1: the MX records are sorted by preference and
+    the most preferred tried first. Postfix (smtp_addr.c,
+    smtp_domain_addr) sorts the whole RRset with dns_rr_sort before it
+    looks up or limits anything.
+
+    Here the answer holds 69 records of preference 20, then `10 best`.
+    Expected: best (preference 10) first. Found: route.c on_mx keeps the
+    first ROUTE_MX_MAX (64) records in the answer's order and only then
+    sorts (order()), so the preference-10 exchanger is silently dropped and
+    mail goes to a backup. Cause: src/route/route.c:on_mx — truncation to
+    ROUTE_MX_MAX before order(); it should keep the 64 best (sort, or
+    select by preference, over all nrrs) instead."""
+    s = many_mx_server(69)
+    try:
+        rc, head, mxs = route("many.test", "-s", s.server, "-4")
+    finally:
+        s.stop()
+    assert rc == 0, head
+    assert mxs[0]["pref"] == 10 and mxs[0]["name"] == "best.many.test", mxs[:2]
+    assert mxs[0]["addrs"] == ["127.0.0.9"]
+
+
+def test_this_host_after_the_64th_record_still_detected():
+    """RFC 5321 section 5.1: if this host is among the exchangers, it and
+    every exchanger of equal or worse preference must be dropped; when it
+    is the best, the mail loops back (Postfix: 5.4.6 "mail for D loops back
+    to myself").
+
+    This host is best.many.test (preference 10, -H), listed after 69
+    records of preference 20. Expected: permanent 5.4.6. Found: the record
+    is dropped with everything past the 64th (src/route/route.c:on_mx,
+    ROUTE_MX_MAX applied before sorting), the loop rule never sees it, and
+    the route sends the mail to the preference-20 backups — which, as
+    backups, send it back to the primary, this host: a mail loop."""
+    s = many_mx_server(69)
+    try:
+        rc, head, mxs = route("many.test", "-s", s.server, "-4", "-H", "best.many.test")
+    finally:
+        s.stop()
+    assert rc == 1, head
+    assert head == ("many.test: permanent failure 5.4.6: "
+                    "mail for many.test loops back to myself")
+
+
+# ---- the resolver believing answers it should not ----
+
+def test_answer_with_two_questions_ignored():
+    """The resolver's own rule (docs/ROUTING.md, transport.h) takes an
+    answer only if it carries "the same question"; glibc's resolver,
+    which Postfix uses, takes it only if QDCOUNT is the query's as well
+    (res_queriesmatch: `if (qdcount != ns_get16(buf2 + 4)) return 0`), and
+    RFC 9619 says a QUERY message does not have QDCOUNT > 1.
+
+    The server answers with QDCOUNT 2: the question asked, then another
+    (other.test A), then an A record 192.0.2.66. Expected: ignored, the
+    wait goes on and ends in a timeout (TEMPFAIL). Found: believed (ANSWER,
+    cached). Cause: src/dns/transport.c:transport_match compares only the
+    first question and never the counts."""
+
+    def handler(q, transport):
+        name, rtype = qinfo(q)
+        r = response(q)
+        r.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "192.0.2.66"))
+        wire = bytearray(r.to_wire())
+        qend = 12 + len(q.question[0].name.to_wire()) + 4
+        extra = dns.name.from_text("other.test.").to_wire() + struct.pack("!HH", 1, 1)
+        wire = wire[:qend] + extra + wire[qend:]
+        wire[4:6] = struct.pack("!H", 2)
+        return bytes(wire)
+
+    s = ScriptDns(handler)
+    try:
+        rc, [r] = resolve([s.server], "host.test", "A", "-T", "300", "-A", "1")
+    finally:
+        s.stop()
+    assert r["status"] == "TEMPFAIL", r
+    assert rc == 75
+
+
+def test_ttl_with_top_bit_set_is_not_cached():
+    """RFC 2181 section 8: a TTL received with its most significant bit set
+    is to be treated as zero (and so not cached). An answer with TTL
+    2147483648 (0x80000000) must not be cached.
+
+    Expected: ttl 0, and the second lookup in the same process asks the
+    server again (cached no). Found: the value is taken as a huge TTL and
+    capped to a week (ttl 604800, cached yes): a single bad record pins an
+    address for seven days. Cause: src/dns/outcome.c:outcome_read (and
+    negative_ttl) take rr->ttl as read by src/dns/wire.c:read_rr without
+    the RFC 2181 rule."""
+
+    def handler(q, transport):
+        name, rtype = qinfo(q)
+        r = response(q)
+        if rtype == "A":
+            r.answer.append(dns.rrset.from_text(name, 0x80000000, "IN", "A", "192.0.2.7"))
+        else:
+            nodata(r, "test.")
+        return r.to_wire()
+
+    s = ScriptDns(handler)
+    try:
+        rc, results = resolve([s.server], "host.test", "A", "-n", "2")
+        asked = len(s.queries)
+    finally:
+        s.stop()
+    assert rc == 0
+    assert results[0]["status"] == "ANSWER"
+    assert results[0]["ttl"] == "0", results[0]
+    assert results[1]["cached"] == "no", results[1]
+    assert asked == 2
