@@ -10,6 +10,12 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+/* A TTL as RFC 2181 section 8 reads it: with the top bit set, zero. */
+static uint32_t ttl_of(uint32_t v)
+{
+	return v > 0x7FFFFFFFu ? 0 : v;
+}
+
 /* The negative-caching time from the authority section's SOA, or 0 when
  * there is none for name (RFC 2308 section 5: then do not cache). */
 static int negative_ttl(const struct dns_msg *m, const uint8_t *name, uint32_t *ttl)
@@ -23,8 +29,8 @@ static int negative_ttl(const struct dns_msg *m, const uint8_t *name, uint32_t *
 		    !dname_is_subdomain(name, rr->owner))
 			continue;
 		p = rr->rdata + rr->rdlen - 4;
-		minimum = buf_get_u32(p);
-		*ttl = min_u32(min_u32(rr->ttl, minimum), OUTCOME_NEG_TTL_MAX);
+		minimum = ttl_of(buf_get_u32(p));
+		*ttl = min_u32(min_u32(ttl_of(rr->ttl), minimum), OUTCOME_NEG_TTL_MAX);
 		return 1;
 	}
 	*ttl = 0;
@@ -77,7 +83,7 @@ void outcome_read(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype,
 			if (rr->type == qtype) {
 				if (a->nrrs < cap)
 					rrs[a->nrrs++] = rr;
-				ttl = min_u32(ttl, rr->ttl);
+				ttl = min_u32(ttl, ttl_of(rr->ttl));
 			} else if (rr->type == DNS_T_CNAME && cname == NULL) {
 				cname = rr;
 			}
@@ -95,7 +101,7 @@ void outcome_read(const struct dns_msg *m, const uint8_t *qname, uint16_t qtype,
 			return;
 		}
 		a->hops++;
-		ttl = min_u32(ttl, cname->ttl);
+		ttl = min_u32(ttl, ttl_of(cname->ttl));
 		dname_copy(a->canonical, cname->rdata);
 	}
 	/* Nothing of the type at the end of the chain. The rcode speaks of

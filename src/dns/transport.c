@@ -58,6 +58,8 @@ int transport_match(const uint8_t *query, size_t qlen, const uint8_t *answer, si
 		rcode = ah.flags & DNS_F_RCODE_MASK;
 		return rcode != DNS_R_NOERROR && rcode != DNS_R_NXDOMAIN;
 	}
+	if (ah.qdcount != qh.qdcount)
+		return 0; /* one question asked, one answered (RFC 9619) */
 	if (dns_question_read(answer, alen, &apos, &aq) < 0)
 		return 0;
 	return aq.type == qq.type && aq.qclass == qq.qclass && dname_equal(aq.name, qq.name);

@@ -13,7 +13,7 @@
 #include "core/strutil.h"
 #include "dns/rdata.h"
 
-#define ROUTE_MX_MAX 64 /* exchangers considered; the rest are ignored */
+#define ROUTE_MX_MAX 64 /* exchangers considered, the best by preference */
 
 /* One address lookup: an exchanger and a family. */
 struct addr_lookup {
@@ -555,12 +555,12 @@ static void on_mx(void *arg, const struct resolver_result *res)
 	case RESOLVER_ANSWER: break;
 	}
 	r->domain_cname = res->via_cname;
-	r->mx = calloc(res->nrrs < ROUTE_MX_MAX ? res->nrrs + 1 : ROUTE_MX_MAX, sizeof(*r->mx));
+	r->mx = calloc(res->nrrs + 1, sizeof(*r->mx));
 	if (r->mx == NULL) {
 		fail(rq, ROUTE_TEMPFAIL, "4.3.0", "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < res->nrrs && n < ROUTE_MX_MAX; i++) {
+	for (size_t i = 0; i < res->nrrs; i++) {
 		const struct dns_rr *rr = res->rrs[i];
 		struct route_mx *mx = &r->mx[n];
 		if (rr->rdlen < 3)
@@ -582,7 +582,11 @@ static void on_mx(void *arg, const struct resolver_result *res)
 		     r->domain);
 		return;
 	}
+	/* Every record sorted, then the best ROUTE_MX_MAX kept: a long set
+	 * must not hide its best exchanger (or this host) past the cut. */
 	order(r->mx, n);
+	if (n > ROUTE_MX_MAX)
+		r->nmx = ROUTE_MX_MAX;
 	resolve_exchangers(rq);
 }
 
