@@ -136,7 +136,7 @@ pf start >/dev/null
 
 # Both up?
 i=0
-until grep -q "ready" "$ROOT/mx/log" 2>/dev/null && [ -s "$ROOT/postfix/queue/pid/master.pid" ]; do
+until grep -q "info: ready" "$ROOT/mx/log" 2>/dev/null && [ -s "$ROOT/postfix/queue/pid/master.pid" ]; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { echo "bench/smtp.sh: servers did not start" >&2; cat "$ROOT/mx/log" >&2; exit 1; }
 	sleep 0.1

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,17 +67,39 @@ static int list_ids(const char *spool, char ***out, size_t *n)
 	return 0;
 }
 
+/* Opens a file of the spool for reading: a regular file, not followed
+ * through a final symbolic link when nofollow, and never blocking (a FIFO
+ * named like a queue ID must not hang the tool). -1 with why set. */
+static int open_queue_file(const char *path, int nofollow, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+
+	if (fd < 0) {
+		*why = errno == ELOOP && nofollow ? "a symbolic link, not a queue file"
+						  : strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The envelope of spool/queue/ID with the states of spool/state/ID. */
 static int read_queued(const char *spool, const char *id, struct envelope *env, char *err,
 		       size_t errlen)
 {
 	char path[4096];
+	const char *why;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/queue/%s", spool, id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_queue_file(path, 1, &why);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	rc = qfile_read_envelope(fd, env, err, errlen);
@@ -84,7 +107,7 @@ static int read_queued(const char *spool, const char *id, struct envelope *env, 
 	if (rc < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/state/%s", spool, id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_queue_file(path, 1, &why);
 	if (fd >= 0) {
 		char serr[256];
 		if (qfile_read_state(fd, env, serr, sizeof(serr)) < 0)
@@ -182,10 +205,43 @@ static void print_envelope(const struct envelope *env)
 	}
 }
 
+/* A state file shown on its own: the recipients by number, since their
+ * addresses are in the message file. */
+static int show_state(int fd, const char *path)
+{
+	struct envelope env;
+	char err[256], when[64];
+
+	if (qfile_read_state_alone(fd, &env, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mxhost queue: %s: %s\n", path, err);
+		return 1;
+	}
+	printf("*** STATE RECORDS %s ***\n", env.id);
+	if (env.warned) {
+		fmt_time(env.warned, when, sizeof(when));
+		printf("delay_warning_sent: %s\n", when);
+	}
+	for (size_t i = 0; i < env.nrcpts; i++) {
+		const struct envelope_rcpt *r = &env.rcpts[i];
+		printf("recipient #%zu: %s, %u attempt%s", i + 1, rcpt_state_name(r->state),
+		       r->attempts, r->attempts == 1 ? "" : "s");
+		if (r->state == RCPT_DEFERRED) {
+			fmt_time(r->next_try, when, sizeof(when));
+			printf(", next try %s", when);
+		}
+		printf("\n");
+		if (r->last_error)
+			printf("  last error: %s\n", r->last_error);
+	}
+	envelope_free(&env);
+	return 0;
+}
+
 /* Shows spool/queue/ID, or the file at a path. */
 static int do_show(const char *spool, const char *what)
 {
 	char path[4096], err[256], id[32] = "";
+	const char *why;
 	struct envelope env, states;
 	uint8_t *data;
 	size_t len;
@@ -197,10 +253,15 @@ static int do_show(const char *spool, const char *what)
 	} else {
 		snprintf(path, sizeof(path), "%s", what);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_queue_file(path, id[0] != 0, &why);
 	if (fd < 0) {
-		fprintf(stderr, "mxhost queue: %s: %s\n", id[0] ? id : path, strerror(errno));
+		fprintf(stderr, "mxhost queue: %s: %s\n", id[0] ? id : path, why);
 		return 1;
+	}
+	if (qfile_kind(fd) == QFILE_STATE) {
+		rc = show_state(fd, path);
+		close(fd);
+		return rc;
 	}
 	rc = qfile_load(fd, &env, &data, &len, err, sizeof(err));
 	close(fd);

@@ -571,6 +571,60 @@ int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, c
 	return 0;
 }
 
+int qfile_read_state_alone(int fd, struct envelope *env, char *err, size_t errlen)
+{
+	size_t len, n = 0;
+	uint8_t *data;
+	struct rbuf r;
+	struct rec rec;
+	int rc = -1, e;
+
+	memset(env, 0, sizeof(*env));
+	data = read_whole(fd, MAX_ENV_LEN, &len, err, errlen);
+	if (data == NULL)
+		return -1;
+	/* The ID, and one recipient per Q record; qfile_parse_state then
+	 * checks the whole file and fills in the states. */
+	rbuf_init(&r, data, len);
+	r.pos = QFILE_HEADER_SIZE;
+	if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE ||
+	    expect_id(&r, env->id, sizeof(env->id), err, errlen) < 0) {
+		if (len < QFILE_HEADER_SIZE + QFILE_END_SIZE)
+			corrupt(err, errlen, "incomplete: %zu bytes", len);
+		goto out;
+	}
+	while (r.pos < len - QFILE_END_SIZE && next_rec(&r, &rec) == 0)
+		n += rec.type == 'Q';
+	if (n > QFILE_MAX_RCPTS) {
+		corrupt(err, errlen, "too many recipient states");
+		goto out;
+	}
+	env->rcpts = calloc(n ? n : 1, sizeof(*env->rcpts));
+	if (env->rcpts == NULL) {
+		nomem(err, errlen);
+		goto out;
+	}
+	env->nrcpts = n;
+	rc = qfile_parse_state(data, len, env, err, errlen);
+out:
+	e = errno;
+	free(data);
+	if (rc < 0)
+		envelope_free(env);
+	errno = e;
+	return rc;
+}
+
+int qfile_kind(int fd)
+{
+	uint8_t head[QFILE_HEADER_SIZE];
+
+	if (pread_all(fd, head, sizeof(head), 0) < 0 || head[0] != 'V' ||
+	    memcmp(head + 5, "MXQ", 3) != 0 || (head[8] != QFILE_MESSAGE && head[8] != QFILE_STATE))
+		return -1;
+	return head[8];
+}
+
 int qfile_read_state(int fd, struct envelope *env, char *err, size_t errlen)
 {
 	size_t len;

@@ -84,5 +84,12 @@ int qfile_read_envelope(int fd, struct envelope *env, char *err, size_t errlen);
 int qfile_load(int fd, struct envelope *env, uint8_t **data, size_t *body_len, char *err,
 	       size_t errlen);
 int qfile_read_state(int fd, struct envelope *env, char *err, size_t errlen);
+/* A state file on its own, with no message to apply it to (the queue
+ * tool's `show` of state/ID or quarantine/state.ID): env gets the file's
+ * ID, its warning time and a recipient per state, with no address. */
+int qfile_read_state_alone(int fd, struct envelope *env, char *err, size_t errlen);
+/* The kind of queue file fd holds (QFILE_MESSAGE or QFILE_STATE), or -1
+ * when it is no queue file at all. */
+int qfile_kind(int fd);
 
 #endif

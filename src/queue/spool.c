@@ -60,14 +60,28 @@ struct spool_txn {
 
 /* ---- queue IDs ---- */
 
-static void next_id(struct spool *sp, char *out)
+#define ID_MAX 0xFFFFFFFFFFFFu /* 12 hex digits */
+
+/* 0, or -1 (EOVERFLOW) when no ID is left above those on disk. */
+static int next_id(struct spool *sp, char *out)
 {
 	uint64_t now = (uint64_t)time(NULL) << 16;
 
 	/* Strictly increasing and above every ID found on disk at start, so
-	 * a new message cannot meet an old file even if the clock steps back. */
+	 * a new message cannot meet an old file even if the clock steps back.
+	 * Past the last 12-digit ID they would wrap round to old ones: an ID
+	 * that high is a file put there by hand, and no message is taken
+	 * until it is gone. */
+	if (now <= sp->last_id && sp->last_id >= ID_MAX) {
+		log_warnx("spool: no queue ID left above %012" PRIX64 " (a file named so in the "
+			  "spool?): refusing mail",
+			  sp->last_id);
+		errno = EOVERFLOW;
+		return -1;
+	}
 	sp->last_id = now > sp->last_id ? now : sp->last_id + 1;
-	snprintf(out, QFILE_ID_LEN + 1, "%012" PRIX64, (uint64_t)(sp->last_id & 0xFFFFFFFFFFFFu));
+	snprintf(out, QFILE_ID_LEN + 1, "%012" PRIX64, sp->last_id & ID_MAX);
+	return 0;
 }
 
 /* ---- writing ---- */
@@ -174,7 +188,12 @@ static int recycled_take(struct spool *sp, const char *id)
 	sp->free_bytes -= f.size;
 	pthread_mutex_unlock(&sp->free_mu);
 	free_name(f.name, name);
-	return renameat(sp->freefd, name, sp->tmpfd, id);
+	/* Never over a name recovery kept in tmp/ (spool_recover.c): it may
+	 * be a queued message's file. Taken or not, the pool file is spent. */
+	if (spool_rename_noreplace(sp->freefd, name, sp->tmpfd, id) == 0)
+		return 0;
+	unlinkat(sp->freefd, name, 0);
+	return -1;
 }
 
 /* Moves queue/id to free/; 0 when done, -1 (errno) when the caller should
@@ -188,7 +207,8 @@ static int recycled_put(struct spool *sp, const char *id)
 	int rc = -1;
 
 	if (__atomic_load_n(&sp->space_low, __ATOMIC_RELAXED) ||
-	    fstatat(sp->queuefd, id, &st, 0) < 0 || st.st_size > SPOOL_FREE_SIZE) {
+	    fstatat(sp->queuefd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SPOOL_FREE_SIZE) {
 		errno = ENOSPC;
 		return -1;
 	}
@@ -201,6 +221,7 @@ static int recycled_put(struct spool *sp, const char *id)
 		return -1;
 	}
 	sp->free_reserved++;
+	sp->free_reserved_bytes += f.size;
 	sp->free_bytes += f.size;
 	pthread_mutex_unlock(&sp->free_mu);
 
@@ -220,6 +241,7 @@ static int recycled_put(struct spool *sp, const char *id)
 
 	pthread_mutex_lock(&sp->free_mu);
 	sp->free_reserved--;
+	sp->free_reserved_bytes -= f.size;
 	if (rc == 0) {
 		sp->free[(sp->free_head + sp->nfree) % SPOOL_FREE_MAX] = f;
 		sp->nfree++;
@@ -272,7 +294,7 @@ static void recycled_release(struct spool *sp)
 		r->names[i] = sp->free[(sp->free_head + i) % SPOOL_FREE_MAX].name;
 	sp->free_head = 0;
 	sp->nfree = 0;
-	sp->free_bytes = 0; /* puts in flight add theirs back as they end */
+	sp->free_bytes = sp->free_reserved_bytes; /* puts in flight keep theirs */
 	pthread_mutex_unlock(&sp->free_mu);
 	workpool_submit(sp->pool, &r->job);
 }
@@ -282,7 +304,7 @@ static int open_tmp(struct spool_txn *tx)
 	struct spool *sp = tx->sp;
 
 	if (recycled_take(sp, tx->id) == 0) {
-		tx->fd = openat(sp->tmpfd, tx->id, O_WRONLY | O_CLOEXEC);
+		tx->fd = openat(sp->tmpfd, tx->id, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (tx->fd >= 0) {
 			tx->recycled = 1;
 			return 0;
@@ -501,7 +523,12 @@ struct spool_txn *spool_begin(struct spool *sp)
 	}
 	tx->sp = sp;
 	tx->fd = -1;
-	next_id(sp, tx->id);
+	if (next_id(sp, tx->id) < 0) {
+		evbuffer_free(tx->buf);
+		free(tx);
+		errno = EOVERFLOW;
+		return NULL;
+	}
 	return tx;
 }
 

@@ -27,7 +27,8 @@ struct spool {
 		uint64_t after; /* reusable once qdir.synced passes this */
 	} * free;		/* a ring: free_head is the oldest */
 	size_t free_head, nfree, free_reserved;
-	uint64_t free_bytes; /* of the files in free/, and of those being put */
+	uint64_t free_reserved_bytes; /* of the puts in flight */
+	uint64_t free_bytes;	      /* of the files in free/, and of those being put */
 	uint32_t free_next;
 	struct durable_dir qdir, sdir;
 	int qdir_ok, sdir_ok;

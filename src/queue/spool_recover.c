@@ -161,10 +161,67 @@ static void remove_leftover(int dirfd, const char *dirname, const char *name, in
 	}
 }
 
+static void note_id(struct spool *sp, const char *id)
+{
+	uint64_t v = id_value(id);
+	if (v > sp->last_id)
+		sp->last_id = v;
+}
+
+/* Notes the queue ID at the start of name (ID, ID.state, ...), if any:
+ * new IDs stay above every ID named anywhere in the spool. */
+static void note_id_prefix(struct spool *sp, const char *name)
+{
+	char id[QFILE_ID_LEN + 1];
+
+	if (strlen(name) < QFILE_ID_LEN)
+		return;
+	memcpy(id, name, QFILE_ID_LEN);
+	id[QFILE_ID_LEN] = '\0';
+	if (qfile_id_valid(id) && (name[QFILE_ID_LEN] == '\0' || name[QFILE_ID_LEN] == '.'))
+		note_id(sp, id);
+}
+
 static void recover_tmp(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
-	/* Never acknowledged: the client got no 250 and sends it again. */
+	/* Never acknowledged: the client got no 250 and sends it again. A
+	 * name kept (same file as a queued one) must never be met again. */
+	note_id_prefix(sp, name);
 	remove_leftover(sp->tmpfd, "tmp", name, ino, arg, "unfinished, never acknowledged");
+}
+
+/* quarantine/queue.ID[.N] and state.ID[.N]: their IDs are not handed out
+ * again, so that logs and `mxhost queue show` never mix two messages. */
+static void note_quarantined(struct spool *sp, const char *name, ino_t ino, void *arg)
+{
+	(void)ino;
+	(void)arg;
+	if (strncmp(name, "queue.", 6) == 0 || strncmp(name, "state.", 6) == 0)
+		note_id_prefix(sp, name + 6);
+}
+
+/* Opens dirfd/name for reading if it is a regular file, without
+ * following a symbolic link (errno ELOOP) or blocking on a FIFO; any
+ * other type of file gives errno ENODEV. */
+static int open_regular(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
 }
 
 static void recover_free(struct spool *sp, const char *name, ino_t ino, void *arg)
@@ -175,13 +232,6 @@ static void recover_free(struct spool *sp, const char *name, ino_t ino, void *ar
 	/* A recycled file: nothing in it matters (docs/QUEUE.md). */
 	remove_leftover(sp->freefd, "free", name, ino, rc, NULL);
 	rc->removed = removed;
-}
-
-static void note_id(struct spool *sp, const char *id)
-{
-	uint64_t v = id_value(id);
-	if (v > sp->last_id)
-		sp->last_id = v;
 }
 
 static void recover_queue(struct spool *sp, const char *name, ino_t ino, void *arg)
@@ -198,7 +248,15 @@ static void recover_queue(struct spool *sp, const char *name, ino_t ino, void *a
 		return;
 	}
 	note_id(sp, name);
-	fd = openat(sp->queuefd, name, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(sp->queuefd, name);
+	if (fd < 0 && (errno == ELOOP || errno == ENODEV)) {
+		/* A link or a FIFO, a folder: no message the spool wrote, and
+		 * never a file it may write through (docs/QUEUE.md). */
+		if (spool_quarantine_file(sp, sp->queuefd, "queue", name, "not a regular file") ==
+		    0)
+			rc->quarantined++;
+		return;
+	}
 	if (fd < 0) {
 		log_warn("spool: queue/%s", name);
 		return;
@@ -264,8 +322,18 @@ static void recover_state(struct spool *sp, const char *name, ino_t ino, void *a
 	env = sp->nrecovered ? bsearch(&key, sp->recovered, sp->nrecovered, sizeof(key), cmp_env)
 			     : NULL;
 	if (env == NULL) {
-		if (faccessat(sp->queuefd, name, F_OK, 0) == 0)
+		char quarantined[NAME_MAX + 1];
+		if (faccessat(sp->queuefd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			return; /* not indexed (out of memory): leave it be */
+		/* A crash in the middle of quarantining the message: the state
+		 * joins it, keeping the record of who has the message. */
+		snprintf(quarantined, sizeof(quarantined), "queue.%s", name);
+		if (faccessat(sp->quarfd, quarantined, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (spool_quarantine_file(sp, sp->statefd, "state", name,
+						  "its message was quarantined") == 0)
+				rc->quarantined++;
+			return;
+		}
 		/* Its message was delivered and removed (state 5). */
 		if (unlinkat(sp->statefd, name, 0) == 0) {
 			log_info("spool: removed state/%s of a message already gone", name);
@@ -273,7 +341,15 @@ static void recover_state(struct spool *sp, const char *name, ino_t ino, void *a
 		}
 		return;
 	}
-	fd = openat(sp->statefd, name, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(sp->statefd, name);
+	if (fd < 0 && (errno == ELOOP || errno == ENODEV)) {
+		/* env keeps every recipient pending: delivered again, at
+		 * least once. */
+		if (spool_quarantine_file(sp, sp->statefd, "state", name, "not a regular file") ==
+		    0)
+			rc->quarantined++;
+		return;
+	}
 	if (fd < 0) {
 		log_warn("spool: state/%s", name);
 		return;
@@ -301,7 +377,8 @@ int spool_recover(struct spool *sp)
 	if (rc.nheld)
 		qsort(rc.held, rc.nheld, sizeof(ino_t), cmp_ino);
 	if (each_entry(sp->tmpfd, recover_tmp, sp, &rc) < 0 ||
-	    each_entry(sp->freefd, recover_free, sp, &rc) < 0) {
+	    each_entry(sp->freefd, recover_free, sp, &rc) < 0 ||
+	    each_entry(sp->quarfd, note_quarantined, sp, &rc) < 0) {
 		free(rc.held);
 		return -1;
 	}

@@ -15,6 +15,9 @@ import pytest
 MXHOST = os.environ.get("MXHOST") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "mxhost")
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# The line mxhost logs once it listens ("info: ready"; "ready" alone would
+# also match words such as "already").
+READY = "info: ready"
 
 
 def free_port(host="127.0.0.1"):
@@ -59,7 +62,7 @@ class Server:
                                      stdout=self.logfile, stderr=self.logfile,
                                      cwd=self.folder)
         if wait_ready:
-            self.wait_log("ready", timeout=timeout)
+            self.wait_log(READY, timeout=timeout)
         return self
 
     def log(self):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from conftest import READY
 from queuelib import USER, Sender, SmtpSource, delivered_ids, files_in, mail_host, wait_for
 
 KILLS = 15
@@ -33,7 +34,7 @@ def test_kill9_loses_nothing(server_factory, tmp_path):
         time.sleep(rng.uniform(0.3, 2.0))
         srv.kill()
         srv.start(wait_ready=False)
-        srv.wait_log("ready", count=i + 2)
+        srv.wait_log(READY, count=i + 2)
     # A last stretch without kills, then stop sending.
     time.sleep(1)
     for s in senders:

@@ -7,7 +7,7 @@ import os
 import re
 import smtplib
 
-from conftest import run
+from conftest import READY, run
 from queuelib import USER, delivered_ids, mail_host, message, wait_for
 
 
@@ -71,7 +71,7 @@ def test_remote_stays_queued(server_factory, tmp_path):
     # Restarted: the RAM index is rebuilt from the spool, and the local
     # recipient, already delivered, is not delivered again.
     srv.start(wait_ready=False)
-    srv.wait_log("ready", count=2)
+    srv.wait_log(READY, count=2)
     assert "queue: 1 messages queued" in srv.log()
     before = srv.log().count("%s: to=<someone@backup.test>" % qid)
     srv.wait_log("%s: to=<someone@backup.test>" % qid, count=before + 1, timeout=10)

@@ -12,7 +12,7 @@ import struct
 import subprocess
 import time
 
-from conftest import run
+from conftest import READY, run
 from queuelib import USER, delivered_ids, mail_host, message, wait_for
 
 # ---- the record format (docs/QUEUE.md, "Records") ----
@@ -118,7 +118,7 @@ def start_or_kill(srv, timeout=10):
     srv.start(wait_ready=False)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if "ready" in srv.log():
+        if READY in srv.log():
             return True
         if srv.proc.poll() is not None:
             return False
@@ -161,7 +161,8 @@ def test_symlink_in_queue_not_written_through(server_factory, tmp_path):
     os.symlink(outside, os.path.join(spool, "queue", qid))
 
     srv = server_factory(config)
-    srv.wait_log("%s: removed" % qid)
+    srv.wait_log("queue/%s moved to quarantine/queue.%s: not a regular file" % (qid, qid))
+    assert os.path.islink(os.path.join(spool, "quarantine", "queue." + qid))
     # New messages take files from the pool once a sync of queue/ has run.
     for i in range(4):
         send(port, "after-%d@test" % i)

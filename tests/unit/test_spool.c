@@ -486,22 +486,22 @@ static void test_recovery(void **state)
 	assert_int_equal(spit(to, "junk", 4), 0);
 	snprintf(to, sizeof(to), "%s/state/%s", f->dir, "0000000000CC");
 	assert_int_equal(spit(to, "old", 3), 0);
-	/* And a queue entry that cannot be read at all (EISDIR), which is
-	 * not known to be bad: left in place, not quarantined. */
+	/* And a queue entry that is no regular file (a folder): no message
+	 * the spool wrote, so quarantined (never followed or written to). */
 	snprintf(to, sizeof(to), "%s/queue/%s", f->dir, "0000000000DD");
 	assert_int_equal(mkdir(to, 0700), 0);
 
 	f->sp = spool_open(f->dir, f->base);
 	assert_non_null(f->sp);
 	assert_int_equal(count_files(f->dir, "tmp"), 0);
-	assert_int_equal(count_files(f->dir, "quarantine"), 2);
+	assert_int_equal(count_files(f->dir, "quarantine"), 3);
 	snprintf(to, sizeof(to), "%s/quarantine/queue.0000000000BB", f->dir);
 	assert_int_equal(access(to, F_OK), 0);
 	snprintf(to, sizeof(to), "%s/quarantine/queue.core", f->dir);
 	assert_int_equal(access(to, F_OK), 0);
 	assert_int_equal(count_files(f->dir, "state"), 1); /* the orphan is gone */
-	snprintf(to, sizeof(to), "%s/queue/%s", f->dir, "0000000000DD");
-	assert_int_equal(rmdir(to), 0); /* it was still there */
+	snprintf(to, sizeof(to), "%s/quarantine/queue.%s", f->dir, "0000000000DD");
+	assert_int_equal(rmdir(to), 0); /* moved there whole */
 
 	spool_take_recovered(f->sp, take, &t);
 	assert_int_equal(t.n, 3);
