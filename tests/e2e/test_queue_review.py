@@ -1,7 +1,7 @@
-"""Queue review: spool states made by hand (the daemon stopped), then
-`mxhost serve` and `mxhost queue` run on them, checked against
-docs/QUEUE.md. Each test names the rule it checks and the cause of the
-failure as the reviewer understood it.
+"""Cases found in a review of the spool's crash safety: spool states
+made by hand (the daemon stopped), then `mxhost serve` and `mxhost queue`
+run on them, checked against docs/QUEUE.md. Each test names the rule it
+checks.
 
 Queue and state files are written here with the record format of
 docs/QUEUE.md ("Records"), so that a test controls every byte and ID."""
@@ -131,25 +131,17 @@ def start_or_kill(srv, timeout=10):
 
 
 def test_symlink_in_queue_not_written_through(server_factory, tmp_path):
-    """docs/QUEUE.md, "Message states": queue/ID is a committed message
-    file, and "files found that fit none of these are moved to
-    quarantine/ ... never deleted"; "free/" holds "files of delivered
-    messages", written over by new ones. A symbolic link named queue/ID
-    (an operator restoring a message from elsewhere, say) is none of
-    these, and the spool must never write outside its folder.
+    """docs/QUEUE.md, "Message states": anything in queue/ that is not a
+    regular file is moved to quarantine/ and logged; a symbolic link is
+    never followed, since the spool must not read or write through it.
 
-    What happens: recovery follows the link (the target is a valid
-    message, so it is indexed and delivered), spool_remove moves the link
-    itself into free/, and the next message that takes it from the pool
-    is written through it: the file outside the spool is overwritten with
-    another message, and that message's only copy is now outside the spool
-    behind queue/NEWID -> the outside file.
-
-    Cause: src/queue/spool_recover.c:recover_queue opens queue/ID with
-    openat(O_RDONLY) (follows links) and never checks that it is a
-    regular file; src/queue/spool.c:recycled_put moves whatever the name
-    is into free/ (fstatat without AT_SYMLINK_NOFOLLOW), and open_tmp
-    opens the recycled name with openat(O_WRONLY) without O_NOFOLLOW."""
+    A symbolic link named queue/ID points to a valid message outside the
+    spool (an operator restoring a message from elsewhere, say). The
+    link itself is moved to quarantine/queue.ID, and after new messages
+    have gone through the pool the file outside is unchanged. Before the
+    fix, recovery followed the link and delivered the message, the link
+    went into free/, and a new message was written through it, outside
+    the spool."""
     config, port = host(tmp_path)
     spool = make_spool(tmp_path)
     outside_dir = os.path.join(str(tmp_path), "elsewhere")
@@ -175,20 +167,14 @@ def test_symlink_in_queue_not_written_through(server_factory, tmp_path):
 
 
 def test_fifo_in_queue_does_not_block_start(server_factory, tmp_path):
-    """docs/QUEUE.md, "Message states": files in queue/ that fit none of
-    the states are moved to quarantine/ and logged; a file that cannot be
-    read is left and logged. Either way the daemon starts, and
-    `mxhost queue list` answers ("no crash, clear message").
+    """docs/QUEUE.md, "Message states": anything in queue/ that is not a
+    regular file, a FIFO included, is moved to quarantine/ and logged,
+    and a FIFO is opened without blocking. So the daemon gets ready, and
+    `mxhost queue list` answers.
 
-    What happens: a FIFO named like a queue ID in queue/ (state/ the
-    same) makes start-up block for good in open(2) inside recovery,
-    before "ready" and before any log line about it; the daemon takes no
-    mail and delivers none, and `mxhost queue list` blocks the same way.
-
-    Cause: src/queue/spool_recover.c:recover_queue (and recover_state)
-    openat(O_RDONLY) without O_NONBLOCK and without checking the file
-    type (d_type or fstat S_ISREG) first; src/cli/queue.c:read_queued
-    likewise."""
+    A FIFO named like a queue ID sits in queue/. Before the fix, both
+    start-up recovery and `mxhost queue list` blocked for good opening
+    it, before any log line about it."""
     config, port = host(tmp_path)
     spool = make_spool(tmp_path)
     qid = qid_of(int(time.time()) - 100, 1)
@@ -212,20 +198,17 @@ def test_fifo_in_queue_does_not_block_start(server_factory, tmp_path):
 
 
 def test_new_id_does_not_meet_kept_tmp_file(server_factory, tmp_path):
-    """docs/QUEUE.md: "IDs a daemon hands out are strictly greater than
-    every ID found on disk at start, so a new message can never collide
-    with an old file, whatever the clock does"; and recovery leaves a
-    tmp/ leftover alone when it is on the same inode as a queue/ name.
+    """docs/QUEUE.md, "The spool folder": IDs a daemon hands out are
+    strictly greater than every ID found on disk at start, the tmp/
+    names recovery keeps included, so a new message never collides with
+    an old file, whatever the clock does. Recovery keeps a tmp/ leftover
+    that is on the same inode as a queue/ name.
 
-    Here the clock is behind a queued message's ID (stepped back), and
-    recovery kept tmp/(that ID + 1) (same inode as the queued file). The
-    next message gets exactly that ID, its tmp/ID create fails with
-    EEXIST, and the client gets 452 for a message the spool could have
-    taken (with a file in the pool, the rename from free/ would instead
-    replace the kept name).
-
-    Cause: src/queue/spool_recover.c notes IDs (note_id) only from names
-    in queue/ and state/, not from the tmp/ names it keeps."""
+    The clock is behind a queued message's ID (stepped back), and
+    recovery keeps tmp/(that ID + 1), a second name of the queued file.
+    The next message is accepted with an ID above the kept name. Before
+    the fix, it got exactly that ID, its tmp/ file could not be created,
+    and the client got 452."""
     config, port = host(tmp_path)
     spool = make_spool(tmp_path)
     top = (int(time.time()) + 100000) << 16  # an ID ahead of the clock
@@ -236,23 +219,21 @@ def test_new_id_does_not_meet_kept_tmp_file(server_factory, tmp_path):
 
     srv = server_factory(config)
     assert "tmp/%s is the same file as a queued one" % kept in srv.log()
-    new = send(port, "new@test", ["y@backup.test"])  # 452 here today
+    new = send(port, "new@test", ["y@backup.test"])  # 250, not 452
     assert new > kept
 
 
 def test_new_id_does_not_reuse_quarantined_id(server_factory, tmp_path):
-    """docs/QUEUE.md: IDs handed out are "strictly greater than every ID
-    found on disk at start", and a quarantined file keeps its ID in its
-    name (quarantine/queue.ID), where an operator looks at it by that ID.
+    """docs/QUEUE.md, "The spool folder": IDs handed out are strictly
+    greater than every ID found on disk at start, the names in
+    quarantine/ included, so a new message never shares its ID in the
+    logs with a quarantined one. A quarantined file keeps its ID in its
+    name (quarantine/queue.ID), where an operator looks it up.
 
-    Here the clock is behind the IDs on disk (stepped back): the largest
-    ID in state/ is M, and quarantine/queue.(M+1) holds a message set
-    aside earlier. The next message is queued as M+1 too: two different
-    messages under one ID in the logs, in `mxhost queue show`, and, if the
-    new one is quarantined in turn, in quarantine/.
-
-    Cause: src/queue/spool_recover.c:spool_recover never looks at
-    quarantine/ when it raises sp->last_id (note_id)."""
+    The clock is behind the IDs on disk (stepped back): the largest ID in
+    state/ is M, and quarantine/queue.(M+1) holds a message set aside
+    earlier. The next message gets an ID other than M+1. Before the fix,
+    it was queued as M+1 too: two messages under one ID."""
     config, port = host(tmp_path)
     spool = make_spool(tmp_path)
     top = (int(time.time()) + 100000) << 16
@@ -274,19 +255,16 @@ def test_new_id_does_not_reuse_quarantined_id(server_factory, tmp_path):
 
 def test_show_quarantined_state_file(server_factory, tmp_path):
     """docs/QUEUE.md, "Message states": a quarantined file keeps its name
-    (quarantine/queue.ID, quarantine/state.ID) and "an operator looks at
-    it with `mxhost queue show FILE`"; "The queue tool": show "reads any
-    queue file by path (one in quarantine/, say), naming what does not
-    check".
+    (quarantine/queue.ID, quarantine/state.ID), and an operator looks at
+    it with `mxhost queue show FILE`; a state file is shown on its own.
+    "The queue tool": show reads any queue file by path (one in
+    quarantine/, say).
 
-    Here a well-formed state file went to quarantine along with its
-    message (the message holds another queue ID). `mxhost queue show
-    quarantine/state.ID` answers only "a queue file of kind 'S', not 'M'"
-    and exits 1: no state file can be looked at, sound or not, and the
-    recipient states it holds (who was delivered already) are not shown.
-
-    Cause: src/cli/queue.c:do_show reads every path with qfile_load,
-    which accepts message files only."""
+    A well-formed state file goes to quarantine along with its message
+    (the message holds another queue ID). `mxhost queue show
+    quarantine/state.ID` exits 0 and shows the ID and the recipient's
+    state, deferred. Before the fix, show read message files only and
+    refused every state file."""
     config, port = host(tmp_path)
     spool = make_spool(tmp_path)
     t = int(time.time()) - 100

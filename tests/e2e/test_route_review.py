@@ -1,5 +1,5 @@
-"""Review of the resolver and MX routing (src/dns, src/route): failing
-tests for the bugs found, through `mxhost route`.
+"""Cases found in a review of the resolver and MX routing, checked
+through `mxhost route` and the resolver tool against docs/ROUTING.md.
 
 The misbehaving peers here need answers FakeDns cannot give (records in a
 chosen wire order, a second question, a TTL with its top bit set), so
@@ -152,17 +152,14 @@ def many_mx_server(nworse):
 
 def test_best_exchanger_after_the_64th_record_is_used():
     """RFC 5321 section 5.1: the MX records are sorted by preference and
-    the most preferred tried first. Postfix (smtp_addr.c,
-    smtp_domain_addr) sorts the whole RRset with dns_rr_sort before it
-    looks up or limits anything.
+    the most preferred is tried first. docs/ROUTING.md: of more than 64
+    records, the 64 best are kept, sorted first; Postfix too sorts the
+    whole RRset (dns_rr_sort) before it looks up or limits anything.
 
-    Here the answer holds 69 records of preference 20, then `10 best`.
-    Expected: best (preference 10) first. Found: route.c on_mx keeps the
-    first ROUTE_MX_MAX (64) records in the answer's order and only then
-    sorts (order()), so the preference-10 exchanger is silently dropped and
-    mail goes to a backup. Cause: src/route/route.c:on_mx — truncation to
-    ROUTE_MX_MAX before order(); it should keep the 64 best (sort, or
-    select by preference, over all nrrs) instead."""
+    The answer holds 69 records of preference 20, then `10 best`: best
+    (preference 10) comes first, with its address. Before the fix, the
+    first 64 records in the answer's order were kept and only then
+    sorted, so best was dropped and mail went to a backup."""
     s = many_mx_server(69)
     try:
         rc, head, mxs = route("many.test", "-s", s.server, "-4")
@@ -175,16 +172,16 @@ def test_best_exchanger_after_the_64th_record_is_used():
 
 def test_this_host_after_the_64th_record_still_detected():
     """RFC 5321 section 5.1: if this host is among the exchangers, it and
-    every exchanger of equal or worse preference must be dropped; when it
-    is the best, the mail loops back (Postfix: 5.4.6 "mail for D loops back
-    to myself").
+    every exchanger of equal or worse preference are dropped; when it is
+    the best, the mail loops back: permanent 5.4.6 "mail for D loops back
+    to myself" (docs/ROUTING.md; Postfix says the same).
 
     This host is best.many.test (preference 10, -H), listed after 69
-    records of preference 20. Expected: permanent 5.4.6. Found: the record
-    is dropped with everything past the 64th (src/route/route.c:on_mx,
-    ROUTE_MX_MAX applied before sorting), the loop rule never sees it, and
-    the route sends the mail to the preference-20 backups — which, as
-    backups, send it back to the primary, this host: a mail loop."""
+    records of preference 20. The 64 records kept are the best, so the
+    loop rule sees this host and the route fails with 5.4.6. Before the
+    fix, the record was cut with everything past the 64th and mail went
+    to the preference-20 backups, which send it back to this host: a
+    mail loop."""
     s = many_mx_server(69)
     try:
         rc, head, mxs = route("many.test", "-s", s.server, "-4", "-H", "best.many.test")
@@ -198,17 +195,16 @@ def test_this_host_after_the_64th_record_still_detected():
 # ---- the resolver believing answers it should not ----
 
 def test_answer_with_two_questions_ignored():
-    """The resolver's own rule (docs/ROUTING.md, transport.h) takes an
-    answer only if it carries "the same question"; glibc's resolver,
-    which Postfix uses, takes it only if QDCOUNT is the query's as well
-    (res_queriesmatch: `if (qdcount != ns_get16(buf2 + 4)) return 0`), and
-    RFC 9619 says a QUERY message does not have QDCOUNT > 1.
+    """docs/ROUTING.md: an answer is taken only if it carries the same
+    question, one question, no more. glibc's resolver, which Postfix
+    uses, likewise takes an answer only if its QDCOUNT is the query's
+    (res_queriesmatch), and RFC 9619 says a QUERY message does not have
+    QDCOUNT > 1.
 
     The server answers with QDCOUNT 2: the question asked, then another
-    (other.test A), then an A record 192.0.2.66. Expected: ignored, the
-    wait goes on and ends in a timeout (TEMPFAIL). Found: believed (ANSWER,
-    cached). Cause: src/dns/transport.c:transport_match compares only the
-    first question and never the counts."""
+    (other.test A), then an A record 192.0.2.66. The answer is ignored,
+    the wait goes on and ends in a timeout (TEMPFAIL). Before the fix,
+    only the first question was compared and the answer was believed."""
 
     def handler(q, transport):
         name, rtype = qinfo(q)
@@ -231,16 +227,14 @@ def test_answer_with_two_questions_ignored():
 
 
 def test_ttl_with_top_bit_set_is_not_cached():
-    """RFC 2181 section 8: a TTL received with its most significant bit set
-    is to be treated as zero (and so not cached). An answer with TTL
-    2147483648 (0x80000000) must not be cached.
+    """RFC 2181 section 8 (and docs/ROUTING.md, "Cache"): a TTL received
+    with its most significant bit set is treated as zero, and so not
+    cached.
 
-    Expected: ttl 0, and the second lookup in the same process asks the
-    server again (cached no). Found: the value is taken as a huge TTL and
-    capped to a week (ttl 604800, cached yes): a single bad record pins an
-    address for seven days. Cause: src/dns/outcome.c:outcome_read (and
-    negative_ttl) take rr->ttl as read by src/dns/wire.c:read_rr without
-    the RFC 2181 rule."""
+    The answer has TTL 2147483648 (0x80000000): the result says ttl 0,
+    and the second lookup in the same process asks the server again
+    (cached no). Before the fix, the TTL was capped to a week, so one
+    bad record pinned an address for seven days."""
 
     def handler(q, transport):
         name, rtype = qinfo(q)
