@@ -25,12 +25,18 @@
 #include "dns/pcache.h"
 #include "dns/wire.h"
 
-#define UDP_BATCH     32	   /* datagrams per recvmmsg */
-#define UDP_ROUNDS    8		   /* batches per readable event, then let others run */
-#define UDP_QUERY_MAX 4032	   /* a longer query is cut there (and then malformed) */
-#define UDP_RCVBUF    (1 << 20)	   /* absorbs bursts between two events */
-#define TCP_OUT_MAX   (256 * 1024) /* responses a client has not read: stop reading */
-#define TCP_BACKLOG   128
+#define UDP_BATCH     32    /* datagrams per recvmmsg */
+#define UDP_ROUNDS    8	    /* batches per readable event, then let others run */
+#define UDP_QUERY_MAX 65535 /* the largest datagram: a query is never cut */
+/* Query buffers lie this far apart: not a multiple of 4 KiB, so that the
+ * first bytes of each, all that a usual query touches, fall in different
+ * cache sets (only those pages ever become resident). */
+#define UDP_QUERY_STRIDE (65536 + 320)
+#define UDP_RCVBUF	 (1 << 20)    /* absorbs bursts between two events */
+#define TCP_OUT_MAX	 (256 * 1024) /* responses a client has not read: stop reading */
+#define TCP_BACKLOG	 128
+#define TCP_BUSY_IDLE_MS 200 /* idle timeout of connections taken past half the cap */
+#define ACCEPT_PAUSE_S	 2   /* accept() failed (out of descriptors): wait this long */
 
 struct udp_sock {
 	struct dns_server *srv;
@@ -65,7 +71,7 @@ struct udp_batch {
 	} cin[UDP_BATCH], cout[UDP_BATCH];
 	/* Neither stride is a multiple of 4 KiB: buffers at such strides
 	 * would all fall in the same cache sets. */
-	uint8_t query[UDP_BATCH][UDP_QUERY_MAX];
+	uint8_t query[UDP_BATCH][UDP_QUERY_STRIDE];
 	uint8_t *response; /* UDP_BATCH responses of up to stride bytes */
 	size_t stride;
 };
@@ -79,6 +85,8 @@ struct dns_server {
 	struct tcp_conn *conns;
 	unsigned nconns;
 	int accepting;
+	int accept_paused; /* accept() failed: resume_accept will end it */
+	struct event *resume_accept;
 	struct udp_batch *batch;
 	struct pcache *cache; /* UDP answers, for the zones in use */
 	uint8_t tcp_response[2 + DNS_MSG_MAX];
@@ -248,6 +256,8 @@ fail:
 
 static void tcp_accepting(struct dns_server *srv, int on)
 {
+	if (srv->accept_paused)
+		on = 0;
 	if (srv->accepting == on)
 		return;
 	srv->accepting = on;
@@ -352,6 +362,14 @@ static void tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct so
 	struct timeval idle = {(time_t)srv->params.tcp_idle_timeout, 0};
 	int on = 1;
 
+	/* Past half the cap, a new connection gets a short idle timeout, so
+	 * that clients holding connections open without asking cannot keep
+	 * everyone else out (RFC 7766 6.2.3; NSD does the same). */
+	if (srv->nconns >= srv->params.tcp_max_connections / 2 && idle.tv_sec != 0) {
+		idle.tv_sec = 0;
+		idle.tv_usec = TCP_BUSY_IDLE_MS * 1000;
+	}
+
 	(void)lev;
 	(void)salen;
 	if (c == NULL) {
@@ -378,6 +396,32 @@ static void tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct so
 		tcp_accepting(srv, 0);
 }
 
+static void tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_server *srv = arg;
+	(void)fd;
+	(void)what;
+	srv->accept_paused = 0;
+	tcp_accepting(srv, srv->nconns < srv->params.tcp_max_connections);
+}
+
+/* accept() failed (out of file descriptors, most likely): the listener
+ * would stay readable and libevent would try again at once, spinning and
+ * logging each time. Pause accepting a moment instead, and log once. */
+static void tcp_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct dns_server *srv = arg;
+	struct timeval pause = {ACCEPT_PAUSE_S, 0};
+	(void)lev;
+	if (srv->accept_paused)
+		return;
+	log_warn("dns: tcp accept (not accepting for %d s)", ACCEPT_PAUSE_S);
+	srv->accept_paused = 1;
+	tcp_accepting(srv, 0);
+	if (srv->resume_accept)
+		evtimer_add(srv->resume_accept, &pause);
+}
+
 static int tcp_open(struct dns_server *srv, const struct sockaddr *sa, socklen_t len)
 {
 	struct tcp_listener *l = calloc(1, sizeof(*l));
@@ -398,6 +442,7 @@ static int tcp_open(struct dns_server *srv, const struct sockaddr *sa, socklen_t
 	    evconnlistener_new(srv->base, tcp_accept, srv, LEV_OPT_CLOSE_ON_FREE, TCP_BACKLOG, fd);
 	if (l->lev == NULL)
 		goto fail;
+	evconnlistener_set_error_cb(l->lev, tcp_accept_error);
 	if (!srv->accepting)
 		evconnlistener_disable(l->lev);
 	l->next = srv->listeners;
@@ -447,6 +492,9 @@ struct dns_server *dns_server_new(struct event_base *base, const struct dns_serv
 	srv->base = base;
 	srv->params = *p;
 	srv->accepting = 1;
+	/* Without it an accept failure still pauses, until a connection
+	 * closes. */
+	srv->resume_accept = evtimer_new(base, tcp_resume, srv);
 	/* Without memory for it, every answer is built afresh. */
 	srv->cache = pcache_new(CACHE_SLOTS, CACHE_RESP_MAX);
 	return srv;
@@ -509,6 +557,8 @@ void dns_server_free(struct dns_server *s)
 		close(u->fd);
 		free(u);
 	}
+	if (s->resume_accept)
+		event_free(s->resume_accept);
 	pcache_free(s->cache);
 	free(s->batch->response);
 	free(s->batch);

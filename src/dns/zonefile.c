@@ -127,9 +127,13 @@ static int parse_text(struct zp *zp, const char *text, size_t len, const char *n
 		      const char *dir, const uint8_t *origin);
 
 /* Reads a whole file into memory (NUL-terminated for convenience). */
+/* The whole of a zone file, NUL-terminated. Only a regular file of at
+ * most ZONEFILE_MAX_BYTES: a FIFO would block the reload thread for
+ * good (so the open does not wait for a writer), and /dev/zero or the
+ * like would grow the buffer until memory ran out. */
 static char *read_all(const char *path, size_t *len, struct stat *st, char *why, size_t whysize)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
 
@@ -139,18 +143,28 @@ static char *read_all(const char *path, size_t *len, struct stat *st, char *why,
 			close(fd);
 		return NULL;
 	}
-	if (S_ISDIR(st->st_mode)) {
-		snprintf(why, whysize, "%s", strerror(EISDIR));
+	if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size > ZONEFILE_MAX_BYTES) {
+		if (S_ISDIR(st->st_mode))
+			snprintf(why, whysize, "%s", strerror(EISDIR));
+		else if (!S_ISREG(st->st_mode))
+			snprintf(why, whysize, "not a regular file");
+		else
+			snprintf(why, whysize, "larger than %u MiB", ZONEFILE_MAX_BYTES >> 20);
 		close(fd);
 		return NULL;
 	}
 	for (;;) {
 		ssize_t r;
 		if (cap - n < 65536) {
-			size_t ncap =
-			    cap ? cap * 2
-				: (S_ISREG(st->st_mode) ? (size_t)st->st_size : 0) + 65536;
-			char *nb = realloc(buf, ncap + 1);
+			size_t ncap = cap ? cap * 2 : (size_t)st->st_size + 65536;
+			char *nb;
+			if (n > ZONEFILE_MAX_BYTES) {
+				/* grew while read */
+				snprintf(why, whysize, "larger than %u MiB",
+					 ZONEFILE_MAX_BYTES >> 20);
+				goto fail;
+			}
+			nb = realloc(buf, ncap + 1);
 			if (nb == NULL) {
 				snprintf(why, whysize, "out of memory");
 				goto fail;

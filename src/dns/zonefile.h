@@ -58,7 +58,8 @@ int zonefile_parse_text(const char *text, size_t len, const char *name, const ui
  */
 typedef void (*zonefile_warn_fn)(void *arg, const struct zonefile_pos *pos, const char *msg);
 
-#define ZONEFILE_INCLUDE_DEPTH 16 /* nested $INCLUDEs allowed */
+#define ZONEFILE_INCLUDE_DEPTH 16	     /* nested $INCLUDEs allowed */
+#define ZONEFILE_MAX_BYTES     (1024u << 20) /* a larger zone file is refused (1 GiB) */
 
 struct zonefile_opts {
 	zonefile_warn_fn warn;

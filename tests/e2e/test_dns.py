@@ -340,20 +340,54 @@ def test_tcp_idle_timeout(dnsserver):
 
 
 def test_tcp_connection_cap(dnsserver):
+    # The second connection is taken past half the cap, so it gets the
+    # short idle timeout (200 ms, as NSD): it keeps asking to keep its slot.
     port, srv, _ = dnsserver("tcp_max_connections = 2\ntcp_idle_timeout = 30\n")
     q = make_query("example.test", "SOA").to_wire()
     first = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
     for s in first:
         assert tcp_exchange(s, q) is not None
-    third = socket.create_connection(("127.0.0.1", port), timeout=5)  # waits in the backlog
-    third.sendall(struct.pack("!H", len(q)) + q)
-    third.settimeout(1.0)
-    with pytest.raises(socket.timeout):
-        third.recv(2)
-    first[0].close()  # a slot frees: the third is taken
-    third.settimeout(5)
-    assert tcp_read(third) is not None
+    stop = threading.Event()
+
+    def busy():
+        for _ in range(100):  # 5 s at most
+            if stop.wait(0.05):
+                return
+            assert tcp_exchange(first[1], q) is not None
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        third = socket.create_connection(("127.0.0.1", port), timeout=5)  # waits in the backlog
+        third.sendall(struct.pack("!H", len(q)) + q)
+        third.settimeout(1.0)
+        with pytest.raises(socket.timeout):
+            third.recv(2)
+        first[0].close()  # a slot frees: the third is taken
+        third.settimeout(5)
+        assert tcp_read(third) is not None
+    finally:
+        stop.set()
+        t.join()
     for s in first[1:] + [third]:
+        s.close()
+
+
+def test_tcp_idle_connections_past_half_the_cap_time_out_fast(dnsserver):
+    # RFC 7766 6.2.3: connections taken while more than half the slots are
+    # in use get a 200 ms idle timeout (as NSD), so idle clients cannot
+    # hold every slot for tcp_idle_timeout; those taken before keep theirs.
+    port, srv, _ = dnsserver("tcp_max_connections = 4\ntcp_idle_timeout = 30\n")
+    q = make_query("example.test", "SOA").to_wire()
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+    for s in conns:
+        assert tcp_exchange(s, q) is not None
+    for s in conns[2:]:
+        s.settimeout(5)
+        assert s.recv(1) == b""  # closed by the server, long before 30 s
+    assert tcp_exchange(conns[0], q) is not None  # still open
+    assert tcp_exchange(conns[1], q) is not None
+    for s in conns:
         s.close()
 
 
