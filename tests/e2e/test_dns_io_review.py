@@ -1,4 +1,4 @@
-"""Review of the DNS server's I/O and reload against its promise: the
+"""Tests of the DNS server's I/O and reload against its promise: the
 nameserver never falls over (no crash, hang, unbounded memory or CPU, no
 denial of service to other clients by one misbehaving client), with NSD
 4.6 as the reference for behaviour and RFC 7766 for TCP.
@@ -76,20 +76,14 @@ def stop_within(srv, seconds):
 # ---- TCP ----
 
 def test_accept_at_the_fd_limit_does_not_spin_or_flood_the_log(tmp_path, server_factory):
-    """When accept() fails for want of file descriptors (EMFILE, before
-    tcp_max_connections is reached: the process limit is often 1024,
-    and the smtp role shares it), the server must not busy-loop and must
-    not write a log line per attempt. NSD (server.c, "slowaccept")
-    stops accepting for SLOW_ACCEPT_TIMEOUT (2 s) and logs once.
-
-    mxhost leaves the listener enabled and gives evconnlistener no error
-    callback: the pending connection keeps the listening socket readable,
-    libevent retries accept() at once and prints "[warn] Error from
-    accept() call: Too many open files" each time, so one client holding
-    connections makes the server burn a core and write tens of MB of log
-    per second (filling the disk). The cause is in src/dns/server.c
-    tcp_open/tcp_accept: no evconnlistener_set_error_cb that disables the
-    listeners for a while on EMFILE/ENFILE."""
+    """When accept() fails for want of file descriptors (EMFILE, which
+    can happen before tcp_max_connections is reached: the process limit
+    is often 1024, and the smtp role shares it), the server stops
+    accepting for 2 s and logs once, as NSD does (docs/DNS.md section
+    8). It does not busy-loop or log each attempt, so one client holding
+    connections cannot burn a core or fill the disk, and UDP is still
+    answered. Before the fix, the server retried accept() at once and
+    logged each failure, tens of MB of log per second."""
     port, srv, _ = start_mxhost(tmp_path, server_factory, "tcp_idle_timeout = 5\n")
     pid = srv.proc.pid
     nfds = len(os.listdir("/proc/%d/fd" % pid))
@@ -135,18 +129,15 @@ def idle_slots_then_ask(port, cap, wait):
 
 def test_idle_connections_do_not_hold_every_tcp_slot(tmp_path, server_factory):
     """One client that opens tcp_max_connections connections and sends
-    nothing must not shut every other client out of TCP for a whole
-    tcp_idle_timeout (and, by reconnecting, for ever). NSD gives the
-    connections accepted while more than half of its tcp-count slots are
-    in use a 200 ms timeout instead of tcp-timeout, so with the same cap
-    and idle timeout a new client is answered in well under a second
-    (checked here on NSD too). RFC 7766 section 6.2.3: servers should
-    reclaim idle connections when resources run short.
-
-    mxhost stops accepting at the cap and keeps every connection for the
-    full tcp_idle_timeout (src/dns/server.c tcp_accept sets one timeout
-    for all; nothing shortens it under pressure), so the new client waits
-    in the backlog for 10 s here."""
+    nothing does not shut every other client out of TCP for a whole
+    tcp_idle_timeout (and, by reconnecting, for ever). A connection
+    accepted while half of the slots or more are in use gets a 200 ms
+    idle timeout instead (docs/DNS.md section 8), as in NSD, so with a
+    cap of 4 and an idle timeout of 10 s a new client is answered in
+    well under 2 s; the same is checked on NSD. RFC 7766 section 6.2.3:
+    servers should reclaim idle connections when resources run short.
+    Before the fix, every connection kept the full idle timeout, and the
+    new client waited 10 s in the backlog."""
     cap, timeout = 4, 10
     zone = tmp_path / "reload.zone"
     write_zone(zone, 1)
@@ -174,12 +165,11 @@ def test_idle_connections_do_not_hold_every_tcp_slot(tmp_path, server_factory):
 
 @pytest.mark.parametrize("pad", [4100, 8000])
 def test_udp_query_with_large_edns_option_is_answered(tmp_path, server_factory, pad):
-    """A UDP query of more than 4,032 bytes (here: an EDNS padding option,
-    RFC 7830) is a well-formed query; NSD reads datagrams of up to 64 KiB
-    and answers it NOERROR (checked here). mxhost reads only the first
-    UDP_QUERY_MAX (4,032) bytes (src/dns/server.c udp_read), so the OPT
-    record overruns the cut packet and the answer is FORMERR. The
-    limitation is not among the deliberate differences in docs/DNS.md."""
+    """A UDP query of more than 4,032 bytes (here: an EDNS padding
+    option, RFC 7830) is a well-formed query. The server reads datagrams
+    whole, up to 64 KiB, and answers it NOERROR, as NSD does (checked
+    here; docs/DNS.md section 8). Before the fix, only the first 4,032
+    bytes were read, and the cut query got FORMERR."""
     zone = tmp_path / "reload.zone"
     write_zone(zone, 1)
     nsd_port = free_port()
@@ -202,18 +192,12 @@ def test_udp_query_with_large_edns_option_is_answered(tmp_path, server_factory, 
 
 @pytest.mark.parametrize("how", ["zone file", "$INCLUDE"])
 def test_reload_of_dev_zero_uses_bounded_memory(tmp_path, server_factory, how):
-    """A zone file (or a file it $INCLUDEs) that is /dev/zero, or any
-    endless or huge non-file, must fail to load with bounded memory, the
-    old data still served. NSD's reload process reads such a file with a
-    fixed buffer (it stays at a few tens of MB).
-
-    mxhost's read_all (src/dns/zonefile.c) reads any file whole into a
-    buffer that doubles until realloc fails: it accepts character devices
-    and FIFOs (only directories are refused) and has no size cap, so
-    without a memory limit the reload thread takes all the host's memory
-    (here, under a 1 GiB address-space limit, it reaches about 512 MB
-    before "out of memory"). A zone file that is not a regular file
-    should be refused before it is read."""
+    """A zone file (or a file it $INCLUDEs) that is /dev/zero fails to
+    load with bounded memory, and the old data are still served. A zone
+    file must be a regular file of at most 1 GiB, so a device is refused
+    before it is read (docs/DNS.md, "Reload"). NSD's reload process also
+    stays at a few tens of MB on such a file. Before the fix, the file
+    was read into an ever-growing buffer until memory ran out."""
     port, srv, zone = start_mxhost(tmp_path, server_factory)
     pid = srv.proc.pid
     prlimit(pid, "--as=%d" % (1 << 30))  # a safety net: never the host's memory
@@ -231,17 +215,14 @@ def test_reload_of_dev_zero_uses_bounded_memory(tmp_path, server_factory, how):
 
 @pytest.mark.parametrize("how", ["zone file", "$INCLUDE"])
 def test_reload_of_a_fifo_does_not_block_reloads_or_stop(tmp_path, server_factory, how):
-    """A zone file (or $INCLUDE) that is a FIFO nobody writes to must not
-    block the reload thread for ever: the zone should fail to load (not
-    a regular file), the old data stay, the next SIGHUP load the fixed
-    file, and SIGTERM stop the server. (NSD's reload process blocks on
-    such a file too, but its serving processes are separate; the promise
-    here is stronger: no hang.)
-
-    mxhost opens it with a blocking open() (src/dns/zonefile.c read_all)
-    on the one reload thread (src/cli/role_dns.c): the thread never
-    returns, every later SIGHUP is queued behind it (the fixed zone is
-    never served), and SIGTERM hangs in workpool_free's pthread_join."""
+    """A zone file (or $INCLUDE) that is a FIFO nobody writes to does
+    not block reloads: the zone fails to load (not a regular file,
+    docs/DNS.md, "Reload"), the old data stay, the next SIGHUP loads the
+    fixed file, and SIGTERM stops the server. (NSD's reload process
+    blocks on such a file, but its serving processes are separate; the
+    promise here is stronger: no hang.) Before the fix, opening the FIFO
+    blocked the reload thread for ever, so later reloads and SIGTERM
+    hung."""
     port, srv, zone = start_mxhost(tmp_path, server_factory)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -261,5 +242,5 @@ def test_reload_of_a_fifo_does_not_block_reloads_or_stop(tmp_path, server_factor
         time.sleep(0.1)
     got = serial(port)
     stopped = stop_within(srv, 10)
-    assert got == 3, "the fixed zone is not served after a FIFO blocked a reload"
+    assert got == 3, "the fixed zone is not served after a reload of a FIFO"
     assert stopped, "SIGTERM did not stop the server within 10 s"
