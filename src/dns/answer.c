@@ -302,13 +302,12 @@ static void lookup(struct ctx *c, const uint8_t *name)
 {
 	const struct zoneset_entry *e = zoneset_find(c->zs, name);
 	struct zone_result r;
+	int ds_parent = 0;
 
 	if (e == NULL || e->zone == NULL) {
 		not_served(c, e != NULL);
 		return;
 	}
-	int ds_parent = 0;
-
 	c->zone = e->zone;
 	if (c->qtype == DNS_T_DS && dname_equal(name, e->origin)) {
 		/* DS lives in the parent (RFC 4035 3.1.4.1): answer from the

@@ -126,7 +126,6 @@ static int ttl_of(struct zp *zp, struct zf *f, size_t i, uint32_t *ttl, const ch
 static int parse_text(struct zp *zp, const char *text, size_t len, const char *name,
 		      const char *dir, const uint8_t *origin);
 
-/* Reads a whole file into memory (NUL-terminated for convenience). */
 /* The whole of a zone file, NUL-terminated. Only a regular file of at
  * most ZONEFILE_MAX_BYTES: a FIFO would block the reload thread for
  * good (so the open does not wait for a writer), and /dev/zero or the
