@@ -171,6 +171,22 @@ static int do_list(const char *spool)
 	return 0;
 }
 
+/* ", STATE, N attempts[, next try T]" and the last error, if any. */
+static void print_rcpt_state(const struct envelope_rcpt *r)
+{
+	char when[64];
+
+	printf(", %s, %u attempt%s", rcpt_state_name(r->state), r->attempts,
+	       r->attempts == 1 ? "" : "s");
+	if (r->state == RCPT_DEFERRED) {
+		fmt_time(r->next_try, when, sizeof(when));
+		printf(", next try %s", when);
+	}
+	printf("\n");
+	if (r->last_error)
+		printf("  last error: %s\n", r->last_error);
+}
+
 static void print_envelope(const struct envelope *env)
 {
 	char when[64];
@@ -193,15 +209,8 @@ static void print_envelope(const struct envelope *env)
 		printf("recipient: %s", r->addr);
 		if (r->orcpt && strcmp(r->orcpt, r->addr) != 0)
 			printf(" (original %s)", r->orcpt);
-		printf(", %s, %s, %u attempt%s", r->kind == RCPT_LOCAL ? "local" : "remote",
-		       rcpt_state_name(r->state), r->attempts, r->attempts == 1 ? "" : "s");
-		if (r->state == RCPT_DEFERRED) {
-			fmt_time(r->next_try, when, sizeof(when));
-			printf(", next try %s", when);
-		}
-		printf("\n");
-		if (r->last_error)
-			printf("  last error: %s\n", r->last_error);
+		printf(", %s", r->kind == RCPT_LOCAL ? "local" : "remote");
+		print_rcpt_state(r);
 	}
 }
 
@@ -222,16 +231,8 @@ static int show_state(int fd, const char *path)
 		printf("delay_warning_sent: %s\n", when);
 	}
 	for (size_t i = 0; i < env.nrcpts; i++) {
-		const struct envelope_rcpt *r = &env.rcpts[i];
-		printf("recipient #%zu: %s, %u attempt%s", i + 1, rcpt_state_name(r->state),
-		       r->attempts, r->attempts == 1 ? "" : "s");
-		if (r->state == RCPT_DEFERRED) {
-			fmt_time(r->next_try, when, sizeof(when));
-			printf(", next try %s", when);
-		}
-		printf("\n");
-		if (r->last_error)
-			printf("  last error: %s\n", r->last_error);
+		printf("recipient #%zu", i + 1);
+		print_rcpt_state(&env.rcpts[i]);
 	}
 	envelope_free(&env);
 	return 0;
