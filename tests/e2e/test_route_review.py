@@ -5,9 +5,7 @@ The misbehaving peers here need answers FakeDns cannot give (records in a
 chosen wire order, a second question, a TTL with its top bit set), so
 ScriptDns below answers each query with whatever its handler returns.
 """
-import socket
 import struct
-import threading
 
 import dns.flags
 import dns.message
@@ -17,93 +15,31 @@ import dns.rdatatype
 import dns.rrset
 
 from conftest import free_port
+from dnsfront import DnsFront
 from dnspeers import resolve, route
 
 
-class ScriptDns:
-    """A DNS server on 127.0.0.1:port, UDP and TCP, answering each query
-    with handler(query message, "udp" or "tcp"): the answer's wire bytes,
-    or None for silence."""
+class ScriptDns(DnsFront):
+    """A DNS server on 127.0.0.1:port, UDP and TCP (dnsfront's loops),
+    answering each query with handler(query message, "udp" or "tcp"): the
+    answer's wire bytes, or None for silence."""
 
     def __init__(self, handler):
-        self.handler = handler
         self.port = free_port()
-        self.queries = []  # (transport, name, type)
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", self.port))
-        self.udp.settimeout(0.2)
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", self.port))
-        self.tcp.listen(8)
-        self.tcp.settimeout(0.2)
-        self.stopping = False
-        self.threads = [threading.Thread(target=f, daemon=True)
-                        for f in (self._serve_udp, self._serve_tcp)]
-        for t in self.threads:
-            t.start()
+        super().__init__(("127.0.0.1", self.port), upstream=None)
+        self.handler = handler
+        self.start()
 
     @property
     def server(self):
         return "127.0.0.1:%d" % self.port
 
-    def _note(self, transport, q):
-        self.queries.append((transport, q.question[0].name.to_text().lower(),
-                             dns.rdatatype.to_text(q.question[0].rdtype)))
-
-    def _serve_udp(self):
-        while not self.stopping:
-            try:
-                data, peer = self.udp.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                q = dns.message.from_wire(data)
-            except Exception:
-                continue
-            self._note("udp", q)
-            out = self.handler(q, "udp")
-            if out is not None:
-                self.udp.sendto(out, peer)
-
-    def _serve_tcp(self):
-        while not self.stopping:
-            try:
-                conn, _ = self.tcp.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    n = struct.unpack("!H", self._read(conn, 2))[0]
-                    q = dns.message.from_wire(self._read(conn, n))
-                    self._note("tcp", q)
-                    out = self.handler(q, "tcp")
-                    if out is not None:
-                        conn.sendall(struct.pack("!H", len(out)) + out)
-                except Exception:
-                    pass
-
-    @staticmethod
-    def _read(conn, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = conn.recv(n - len(buf))
-            if not chunk:
-                raise EOFError
-            buf += chunk
-        return buf
-
-    def stop(self):
-        self.stopping = True
-        for t in self.threads:
-            t.join(timeout=2)
-        self.udp.close()
-        self.tcp.close()
+    def answer(self, query, transport):
+        try:
+            q = dns.message.from_wire(query)
+        except Exception:
+            return None
+        return self.handler(q, transport)
 
 
 def qinfo(q):
