@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/region.h"
 #include "core/strutil.h"
+#include "deliver/maildir.h"
 
 enum ekind {
 	E_DOMAIN,	/* hosted */
@@ -495,6 +496,17 @@ static int on_mailbox(struct reader *r, char *text)
 	}
 	if (e)
 		return fail(r, "%s is defined twice (line %d)", key, e->line);
+	{
+		/* Its mail goes to a folder named after it: an address that
+		 * cannot name one (a '/', a leading '.') would be accepted and
+		 * then never delivered. */
+		char folder[SMTP_ADDR_MAX + 2];
+		if (maildir_mailbox(key, folder, sizeof(folder)) < 0)
+			return fail(r,
+				    "%s cannot name a Maildir folder ('/', a leading '.' or a "
+				    "control character in it)",
+				    key);
+	}
 	e = insert(p, key, E_MAILBOX, r->line);
 	if (e)
 		e->rcpts = region_alloc(&p->mem, sizeof(*e->rcpts));
@@ -597,6 +609,20 @@ static int expand(struct reader *r, struct entry *e, int depth)
 		lower_copy(key, t);
 		te = find(p, key);
 		if (d && d->kind == E_DOMAIN) {
+			/* Where a RCPT to the target goes (lookup_hosted): its
+			 * entry, or the domain's catch-all when it has none or
+			 * only the implicit postmaster mailbox. */
+			if (te && te->kind != E_MAILBOX && te->kind != E_ALIAS)
+				te = NULL;
+			if (te == NULL || te->implicit) {
+				char catchall[SMTP_DOMAIN_MAX + 2];
+				struct entry *c;
+				catchall[0] = '@';
+				str_copy(catchall + 1, strrchr(key, '@') + 1, sizeof(catchall) - 1);
+				c = find(p, catchall);
+				if (c && c->kind == E_ALIAS)
+					te = c;
+			}
 			if (te && te->kind == E_ALIAS) {
 				rc = expand(r, te, depth + 1);
 				for (size_t k = 0; rc == 0 && k < te->nrcpts; k++)
