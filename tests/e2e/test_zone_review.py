@@ -1,0 +1,263 @@
+"""Zone-file reader review: differential cases against BIND
+(named-checkzone) and NSD (nsd-checkzone), beyond test_zonecheck.py.
+
+Each test here is a file on which BIND and NSD agree (both load it, or
+both refuse it) and mxhost does not; the test first checks that both
+peers still behave as the docstring says, then asks mxhost to do the
+same. Differences docs/ZONEFILES.md lists as deliberate are not here.
+"""
+import os
+import shutil
+import subprocess
+
+import dns.name
+import dns.zone
+import pytest
+
+from conftest import run
+
+NAMED_CHECKZONE = shutil.which("named-checkzone") or "/usr/bin/named-checkzone"
+NSD_CHECKZONE = shutil.which("nsd-checkzone") or "/usr/sbin/nsd-checkzone"
+
+HEAD = ("$TTL 1h\n"
+        "@ IN SOA ns1 hostmaster 1 2h 30m 2w 5m\n"
+        "  IN NS ns1\n"
+        "ns1 IN A 192.0.2.1\n")
+ORIGIN = "example.test"
+
+
+def write(tmp_path, body, name="t.zone"):
+    (tmp_path / name).write_text(HEAD + body)
+    return name
+
+
+def ours(tmp_path, name="t.zone", dump=False):
+    r = run(["zonecheck"] + (["-D"] if dump else []) + [name, ORIGIN], cwd=tmp_path)
+    return r.returncode, r.stdout + r.stderr
+
+
+def bind(tmp_path, name="t.zone", dump=False):
+    assert os.path.exists(NAMED_CHECKZONE), "named-checkzone missing: run make deps"
+    r = subprocess.run([NAMED_CHECKZONE, "-i", "local"] + (["-D"] if dump else []) +
+                       [ORIGIN, name], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    return r.returncode, r.stdout + r.stderr
+
+
+def nsd(tmp_path, name="t.zone", dump=False):
+    assert os.path.exists(NSD_CHECKZONE), "nsd-checkzone missing: run make deps"
+    r = subprocess.run([NSD_CHECKZONE] + (["-p"] if dump else []) + [ORIGIN, name],
+                       capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    return r.returncode, r.stdout + r.stderr
+
+
+def records(text, kind):
+    """The records of a dump (mxhost -D, named-checkzone -D or
+    nsd-checkzone -p), as a set of (owner, type, TTL, canonical wire
+    rdata) that does not depend on the text form."""
+    if kind == "nsd":
+        lines = [l for l in text.splitlines() if not l.startswith("zone ") and l != "OK"
+                 and not l.startswith("[")]
+    else:
+        lines = [l for l in text.splitlines() if "\t" in l and not l.startswith("zone ")]
+    z = dns.zone.from_text("\n".join(lines) + "\n", origin=ORIGIN, relativize=False,
+                           check_origin=False)
+    out = set()
+    for name, node in z.nodes.items():
+        for rds in node.rdatasets:
+            for rd in rds:
+                out.add((name.to_text().lower(), rds.rdtype, rds.ttl,
+                         rd.to_digestable(dns.name.root)))
+    return out
+
+
+def all_three(tmp_path, body):
+    name = write(tmp_path, body)
+    return ours(tmp_path, name), bind(tmp_path, name), nsd(tmp_path, name)
+
+
+# ---- 1. Malformed data accepted in the generic form, then served ----
+
+# Types mxhost keeps opaque (rdata.c: no field list) but that BIND and NSD
+# know: data that cannot be a record of the type, written with \#.
+GENERIC_MALFORMED = [
+    "sub NS ns1\nsub DS \\# 3 303908\n",   # DS: key tag, algorithm, no digest type
+    "@ DNSKEY \\# 3 010003\n",             # DNSKEY: flags, protocol, no algorithm
+    "a NSEC \\# 0\n",                      # NSEC: no next name
+    "a RRSIG \\# 0\n",
+    "a HTTPS \\# 0\n",                     # SVCB/HTTPS: no priority, no target
+    "a URI \\# 0\n",
+    "@ NSEC3PARAM \\# 0\n",
+]
+
+
+@pytest.mark.parametrize("body", GENERIC_MALFORMED, ids=[b.split("\n")[-2] for b in GENERIC_MALFORMED])
+def test_generic_data_of_opaque_types_is_checked(tmp_path, body):
+    """RFC 3597 section 5: a known type written as \\# LENGTH HEX is still
+    that type ("all further processing by the server MUST treat it as a
+    known type"), so its data has to be a record of that type;
+    docs/ZONEFILES.md promises the check ("the data of a known type must
+    then be valid for it"), and DS, DNSKEY... are types mxhost names. BIND
+    (dns_rdata_fromtext: "unexpected end of input"/FORMERR) and NSD ("bad
+    unknown RDATA") both refuse these records; mxhost loads them and would
+    serve a DS, DNSKEY, NSEC, RRSIG, HTTPS... that no client can parse (a
+    validating resolver fails the delegation on a short DS).
+
+    Cause: rdata_parse.c parse_generic() relies on rdata_check(), which
+    returns 0 for every type without a field list in rdata.c (DS, DNSKEY,
+    NSEC, RRSIG, SVCB, HTTPS, URI, NSEC3PARAM, TLSA, ...): their \\# data is
+    never checked, not even for the fixed-size prefix the text form of DS
+    and DNSKEY requires (parse_keyish)."""
+    (rc, out), (brc, bout), (nrc, nout) = all_three(tmp_path, body)
+    assert brc == 1, bout
+    assert nrc != 0, nout
+    assert rc == 1, out
+
+
+# ---- 2. Valid files refused ----
+
+ALG_MNEMONICS = [
+    "sub NS ns1\nsub DS 12345 RSASHA256 2 " + "ab" * 32 + "\n",
+    "@ DNSKEY 256 3 RSASHA256 AwEAAQ==\n",
+]
+
+
+@pytest.mark.parametrize("body", ALG_MNEMONICS, ids=["DS", "DNSKEY"])
+def test_dnssec_algorithm_mnemonics(tmp_path, body):
+    """RFC 4034 sections 2.2 (DNSKEY) and 5.3 (DS): "The Algorithm field
+    MUST be represented either as an unsigned decimal integer or as an
+    algorithm mnemonic as specified in Appendix A.1." BIND and NSD both
+    load `DS 12345 RSASHA256 2 ...` as algorithm 8;
+    mxhost refuses the zone ("bad DS algorithm 'RSASHA256': expected a
+    number from 0 to 255").
+
+    Cause: rdata_parse.c parse_keyish() reads every X_U8 field with
+    number(); the algorithm field of DS/CDS/DNSKEY/CDNSKEY needs the
+    mnemonic table of RFC 4034 A.1 (and its successors) as well."""
+    name = write(tmp_path, body)
+    (rc, out) = ours(tmp_path, name, dump=True)
+    (brc, bout), (nrc, nout) = bind(tmp_path, name, dump=True), nsd(tmp_path, name, dump=True)
+    assert brc == 0 and nrc == 0, bout + nout
+    assert records(bout, "bind") == records(nout, "nsd")
+    assert rc == 0, out
+    assert records(out, "mx") == records(bout, "bind")
+
+
+def test_quoted_owner_name(tmp_path):
+    """BIND and NSD both accept an owner name written as a quoted string
+    (`"a" A 192.0.2.5`) and load it as the unquoted name (a.example.test.).
+    mxhost refuses the zone: "owner name must not be quoted". (In record
+    data BIND refuses quoted names, as mxhost does, so only the owner is
+    at issue; and with a dot inside the quotes the two differ, BIND
+    splitting labels there and NSD not, so only the plain case is here.)
+
+    Cause: zonefile.c name_of() fails on t->quoted for the owner (and
+    the $ORIGIN / $INCLUDE names)."""
+    name = write(tmp_path, "\"a\" A 192.0.2.5\n")
+    rc, out = ours(tmp_path, name, dump=True)
+    (brc, bout), (nrc, nout) = bind(tmp_path, name, dump=True), nsd(tmp_path, name, dump=True)
+    assert brc == 0 and nrc == 0, bout + nout
+    assert records(bout, "bind") == records(nout, "nsd")
+    assert rc == 0, out
+    assert records(out, "mx") == records(bout, "bind")
+
+
+LONG_NUMBERS = [
+    "a MX 00000000010 ns1\n",                         # 11 characters, value 10
+    "_s._tcp SRV 00000000000 00000000001 00000000025 ns1\n",
+    "a TYPE65280 \\# 00000000001 00\n",               # RFC 3597 length
+    "sub NS ns1\nsub DS 000000012345 8 2 " + "ab" * 32 + "\n",
+]
+
+
+@pytest.mark.parametrize("body", LONG_NUMBERS, ids=["MX", "SRV", "generic-length", "DS"])
+def test_numbers_with_many_leading_zeros(tmp_path, body):
+    """A decimal field is a value, not a width: BIND (strtoul) and NSD
+    both read `MX 00000000010 ns1` as preference 10 and load the same
+    records. mxhost refuses any number written with more than 10
+    characters ("bad MX preference '00000000010'"), although TTLs and
+    SOA timers (parse_duration) take them.
+
+    Cause: rdata_parse.c number(): `t->len > 10` rejects before the value
+    is looked at; leading zeros should be skipped (or the overflow check
+    on the value alone kept)."""
+    name = write(tmp_path, body)
+    rc, out = ours(tmp_path, name, dump=True)
+    (brc, bout), (nrc, nout) = bind(tmp_path, name, dump=True), nsd(tmp_path, name, dump=True)
+    assert brc == 0 and nrc == 0, bout + nout
+    assert records(bout, "bind") == records(nout, "nsd")
+    assert rc == 0, out
+    assert records(out, "mx") == records(bout, "bind")
+
+
+def test_soa_serial_with_many_leading_zeros(tmp_path):
+    """Same cause as test_numbers_with_many_leading_zeros, on the SOA
+    serial: BIND and NSD load `SOA ns1 hm 000000000001 ...` with serial 1;
+    mxhost refuses the zone ("bad SOA serial '000000000001'"), so a zone
+    whose serial is zero-padded to a fixed width cannot be served."""
+    (tmp_path / "t.zone").write_text("$TTL 1h\n@ SOA ns1 hm 000000000001 2h 30m 2w 5m\n"
+                                     "  NS ns1\nns1 A 192.0.2.1\n")
+    (rc, out), (brc, bout), (nrc, nout) = ours(tmp_path), bind(tmp_path), nsd(tmp_path)
+    assert brc == 0 and "loaded serial 1" in bout, bout
+    assert nrc == 0, nout
+    assert rc == 0, out
+    assert "loaded serial 1" in out
+
+
+# ---- 3. Malformed files accepted ----
+
+def test_blank_owner_is_decided_by_the_line_that_starts_the_record(tmp_path):
+    """RFC 1035 5.1: "If a line begins with a blank, then the owner is
+    assumed to be the same as that of the previous RR." A record that
+    starts with ` (` on a line beginning with a blank has the previous
+    owner, whatever is at the start of the next line; a record whose line
+    starts with `(` does not begin with a blank. BIND and NSD both refuse
+    the two files below (BIND: "unknown RR type 'b'"; NSD: "syntax
+    error"). mxhost loads them: the first as b.example.test. A (b taken as
+    the owner), the second as a TXT record at the previous owner.
+
+    Cause: zonelex.c push() takes lx->blank from lx->line_blank of the
+    line of the entry's first *word*; a '(' before that word, on an
+    earlier line, is not looked at. The flag should come from the line
+    where the entry starts: its first character that is not a blank or
+    in a comment, '(' included."""
+    (tmp_path / "a.zone").write_text(HEAD + "a A 192.0.2.2\n (\nb A 192.0.2.3 )\n")
+    (tmp_path / "b.zone").write_text(HEAD + "a A 192.0.2.2\n(\n TXT \"x\" )\n")
+    for name in ("a.zone", "b.zone"):
+        (rc, out), (brc, bout), (nrc, nout) = (ours(tmp_path, name), bind(tmp_path, name),
+                                               nsd(tmp_path, name))
+        assert brc == 1 and nrc != 0, (name, bout, nout)
+        assert rc == 1, (name, out)
+
+
+@pytest.mark.parametrize("key", ["AwEAAQ", "AwEAAQ="], ids=["no-padding", "short-padding"])
+def test_base64_must_be_padded(tmp_path, key):
+    """RFC 4648 section 4 base64 comes in groups of 4 characters, padded
+    with '='; RFC 4034 2.2 uses it for the DNSKEY key. BIND ("bad base64
+    encoding") and NSD ("invalid base64 data") both refuse `AwEAAQ` and
+    `AwEAAQ=` (the right form is `AwEAAQ==`); mxhost accepts both.
+
+    Cause: rdata_parse.c put_encoded() accepts the end of the data after
+    any whole octet; for X_B64 it should require the number of base64
+    characters plus '=' to be a multiple of 4 (two '=' after 2 characters
+    of the last group, one after 3)."""
+    (rc, out), (brc, bout), (nrc, nout) = all_three(tmp_path, "@ DNSKEY 256 3 8 %s\n" % key)
+    assert brc == 1 and nrc != 0, bout + nout
+    assert rc == 1, out
+
+
+def test_name_server_below_a_dname_at_the_apex(tmp_path):
+    """RFC 6672 section 2.3: "Resource records MUST NOT exist at any
+    subdomain of the owner of a DNAME RR"; with a DNAME at the apex the
+    whole zone below the apex is redirected, including the zone's own
+    name server ns1.example.test. BIND refuses the zone ("NS
+    'ns1.example.test' is below a DNAME 'example.test' (illegal)"), NSD
+    too ("DNAME at example.test. has data below it"). mxhost loads it,
+    and since answer.c does no DNAME substitution it would serve both
+    the DNAME and the data it hides.
+
+    Cause: zone.c load_rr()/the post-load checks have no rule for data
+    below a DNAME (NSD's rule; BIND's is the narrower NS-target check)."""
+    (rc, out), (brc, bout), (nrc, nout) = all_three(tmp_path, "@ DNAME example.org.\n")
+    assert brc == 1 and "below a DNAME" in bout, bout
+    assert nrc != 0 and "has data below it" in nout, nout
+    assert rc == 1, out
