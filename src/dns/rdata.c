@@ -152,8 +152,7 @@ static size_t fixed_size(uint8_t f)
 	}
 }
 
-/* Length of an uncompressed name at p within n bytes, or -1. */
-static int name_span(const uint8_t *p, size_t n)
+int rdata_name_span(const uint8_t *p, size_t n)
 {
 	size_t o = 0;
 	for (;;) {
@@ -187,7 +186,7 @@ int rdata_check(uint16_t type, const uint8_t *rdata, size_t len)
 		switch (*f) {
 		case RDF_CNAME:
 		case RDF_NAME: {
-			int n = name_span(rdata + o, len - o);
+			int n = rdata_name_span(rdata + o, len - o);
 			if (n < 0)
 				return -1;
 			o += (size_t)n;
@@ -224,7 +223,7 @@ void rdata_canonical(uint16_t type, const uint8_t *rdata, size_t len, uint8_t *o
 		switch (*f) {
 		case RDF_CNAME:
 		case RDF_NAME:
-			if ((n = name_span(out + o, len - o)) < 0)
+			if ((n = rdata_name_span(out + o, len - o)) < 0)
 				return;
 			dname_lower(out + o);
 			o += (size_t)n;

@@ -84,6 +84,9 @@ int rr_class_from_name(const char *s, uint16_t *rclass);
  * uncompressed and valid, nothing left over). 0 or -1. */
 int rdata_check(uint16_t type, const uint8_t *rdata, size_t len);
 
+/* Length of an uncompressed name at p within n bytes, or -1. */
+int rdata_name_span(const uint8_t *p, size_t n);
+
 /* Copies len bytes of data into out in canonical form (RFC 4034 section
  * 6.2), the form in which two records are the same record: the names in
  * the types that describe their fields (all of them types whose names

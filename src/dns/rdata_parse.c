@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/strutil.h"
 #include "dns/rdata.h"
@@ -83,9 +84,14 @@ static int is_digit(char c)
 static int number(const struct rdata_token *t, uint32_t max, uint32_t *v)
 {
 	uint64_t n = 0;
-	if (t->quoted || t->len == 0 || t->len > 10)
+	size_t i = 0;
+	if (t->quoted || t->len == 0)
 		return -1;
-	for (size_t i = 0; i < t->len; i++) {
+	while (i + 1 < t->len && t->s[i] == '0')
+		i++; /* leading zeros (a serial written 000000000001) */
+	if (t->len - i > 10)
+		return -1;
+	for (; i < t->len; i++) {
 		if (!is_digit(t->s[i]))
 			return -1;
 		n = n * 10 + (uint64_t)(t->s[i] - '0');
@@ -243,6 +249,47 @@ static int text_type(uint16_t type)
 	return info && info->known && info->fields[0] == RDF_STRS;
 }
 
+static size_t digest_size(uint16_t type, const uint8_t *data);
+
+/*
+ * The shape of data for types rdata.c keeps opaque (no field list): the
+ * fixed part each must have, so that \# data a client cannot parse is
+ * refused, as BIND and NSD refuse it. 0 or -1.
+ */
+static int opaque_check(uint16_t type, const uint8_t *d, size_t len)
+{
+	int n;
+
+	switch (type) {
+	case DNS_T_DS:
+	case 59: /* CDS: key tag, algorithm, digest type, digest */
+		return len > 4 && (digest_size(type, d) == 0 || len == 4 + digest_size(type, d))
+			   ? 0
+			   : -1;
+	case DNS_T_DNSKEY:
+	case 60: /* CDNSKEY: flags, protocol, algorithm, key */ return len > 4 ? 0 : -1;
+	case 44: /* SSHFP: algorithm, type, fingerprint */
+		return len > 2 && (digest_size(type, d) == 0 || len == 2 + digest_size(type, d))
+			   ? 0
+			   : -1;
+	case 52:
+	case 53: /* TLSA, SMIMEA: usage, selector, matching type, data */ return len > 3 ? 0 : -1;
+	case DNS_T_NSEC: /* next name, type bitmaps */ return rdata_name_span(d, len) > 0 ? 0 : -1;
+	case DNS_T_RRSIG: /* 18 octets of fields, then the signer's name */
+		return len > 18 && (n = rdata_name_span(d + 18, len - 18)) > 0 &&
+			       (size_t)n < len - 18
+			   ? 0
+			   : -1;
+	case 51: /* NSEC3PARAM: algorithm, flags, iterations, salt length, salt */
+		return len >= 5 && len == 5u + d[4] ? 0 : -1;
+	case 64:
+	case 65: /* SVCB, HTTPS: priority, target name, parameters */
+		return len > 2 && rdata_name_span(d + 2, len - 2) > 0 ? 0 : -1;
+	case 256: /* URI: priority, weight, target */ return len > 4 ? 0 : -1;
+	default: return 0;
+	}
+}
+
 /* RFC 3597: \# LENGTH HEX..., the hex split into words at will. */
 static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t ntok, uint8_t *out,
 			 size_t outsize, struct perr *e)
@@ -282,7 +329,8 @@ static int parse_generic(uint16_t type, const struct rdata_token *tok, size_t nt
 	if (o != want)
 		return fail(e, ntok, "\\# data has %zu octets, %u announced", o, (unsigned)want);
 	/* rdata_check lets a TXT hold no string; RFC 1035 3.3.14 wants one. */
-	if (rdata_check(type, out, o) < 0 || (o == 0 && text_type(type)))
+	if (rdata_check(type, out, o) < 0 || (o == 0 && text_type(type)) ||
+	    opaque_check(type, out, o) < 0)
 		return fail(e, 0, "\\# data is not valid %s data", tn);
 	return (int)o;
 }
@@ -340,7 +388,7 @@ static int put_encoded(int kind, const struct rdata_token *tok, size_t ti, size_
 		       uint8_t *out, size_t *o, size_t outsize, const char *what, struct perr *e)
 {
 	unsigned acc = 0, bits = 0, pad = 0;
-	size_t start = *o;
+	size_t start = *o, digits = 0;
 
 	for (size_t i = ti; i < ntok; i++) {
 		if (tok[i].quoted)
@@ -358,6 +406,7 @@ static int put_encoded(int kind, const struct rdata_token *tok, size_t ti, size_
 					    kind == X_HEX ? "hex" : "base64");
 			acc = acc << (kind == X_HEX ? 4 : 6) | (unsigned)v;
 			bits += kind == X_HEX ? 4 : 6;
+			digits++;
 			if (bits >= 8) {
 				bits -= 8;
 				if (*o >= outsize)
@@ -372,6 +421,10 @@ static int put_encoded(int kind, const struct rdata_token *tok, size_t ti, size_
 	if (bits && (kind == X_HEX || acc != 0 || bits == 6))
 		return fail(e, ntok - 1, "bad %s: %s", what,
 			    kind == X_HEX ? "odd number of hex digits" : "truncated base64");
+	/* RFC 4648: base64 comes in groups of four, '=' filling the last,
+	 * as BIND and NSD require. */
+	if (kind == X_B64 && (digits + pad) % 4 != 0)
+		return fail(e, ntok - 1, "bad %s: base64 not padded to a multiple of 4", what);
 	return 0;
 }
 
@@ -391,6 +444,46 @@ static size_t digest_size(uint16_t type, const uint8_t *data)
 		case 2: return 32;
 		}
 	return 0;
+}
+
+/* DNSSEC algorithm mnemonics (RFC 4034 A.1 and the IANA registry), which
+ * DS and DNSKEY records may carry instead of the number (RFC 4034 2.2,
+ * 5.3). */
+static const struct {
+	const char *name;
+	uint8_t number;
+} algorithms[] = {
+    {"RSAMD5", 1},
+    {"DH", 2},
+    {"DSA", 3},
+    {"RSASHA1", 5},
+    {"DSA-NSEC3-SHA1", 6},
+    {"RSASHA1-NSEC3-SHA1", 7},
+    {"RSASHA256", 8},
+    {"RSASHA512", 10},
+    {"ECC-GOST", 12},
+    {"ECDSAP256SHA256", 13},
+    {"ECDSAP384SHA384", 14},
+    {"ED25519", 15},
+    {"ED448", 16},
+    {"INDIRECT", 252},
+    {"PRIVATEDNS", 253},
+    {"PRIVATEOID", 254},
+};
+
+static int algorithm_mnemonic(uint16_t type, const char *field, const struct rdata_token *t,
+			      uint32_t *v)
+{
+	if (t->quoted || strcmp(field, "algorithm") != 0 ||
+	    (type != DNS_T_DS && type != 59 && type != DNS_T_DNSKEY && type != 60))
+		return -1;
+	for (size_t i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
+		if (strlen(algorithms[i].name) == t->len &&
+		    strncasecmp(algorithms[i].name, t->s, t->len) == 0) {
+			*v = algorithms[i].number;
+			return 0;
+		}
+	return -1;
 }
 
 /* Returns the length, -1 on an error, -2 when type has no text form here. */
@@ -423,7 +516,8 @@ static int parse_keyish(uint16_t type, const struct rdata_token *tok, size_t nto
 		if (ti >= ntok)
 			return fail(e, ntok, "%s record is missing its %s", tn,
 				    keyish[k].names[fi]);
-		if (number(&tok[ti], f == X_U8 ? 255 : 65535, &v) < 0)
+		if (number(&tok[ti], f == X_U8 ? 255 : 65535, &v) < 0 &&
+		    algorithm_mnemonic(type, keyish[k].names[fi], &tok[ti], &v) < 0)
 			return fail(e, ti, "bad %s '%s': expected a number from 0 to %u", full,
 				    rdata_token_show(&tok[ti], sb, sizeof(sb)),
 				    f == X_U8 ? 255 : 65535);

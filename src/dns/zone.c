@@ -493,6 +493,17 @@ fail:
 	return -1;
 }
 
+/* The DNAME above n, if any: RFC 6672 2.3 allows no data below one (its
+ * names are all rewritten), and BIND and NSD refuse such a zone. */
+static const struct zone_node *below_dname(const struct zone_node *n)
+{
+	for (const struct zone_node *p = n->parent; p; p = p->parent)
+		for (unsigned i = 0; i < p->nsets; i++)
+			if (p->sets[i]->type == DNS_T_DNAME)
+				return p;
+	return NULL;
+}
+
 static void free_build(struct zone *z)
 {
 	for (size_t k = 0; k < z->nnodes; k++) {
@@ -581,6 +592,17 @@ static struct zone *load(const char *path, const char *text, size_t len, const c
 	if (link_parents(z) < 0 || finish_nodes(z) < 0) {
 		load_fail(err, NULL, "out of memory");
 		goto fail;
+	}
+	for (size_t k = 0; k < z->nnodes; k++) {
+		const struct zone_node *n = z->nodes[k], *d;
+		if (n->nsets && (d = below_dname(n)) != NULL) {
+			char below[DNAME_TEXT_MAX], at[DNAME_TEXT_MAX];
+			dname_to_text(n->name, below, sizeof(below));
+			dname_to_text(d->name, at, sizeof(at));
+			load_fail(err, NULL, "%s has data below the DNAME at %s (RFC 6672 2.3)",
+				  below, at);
+			goto fail;
+		}
 	}
 	memset(err, 0, sizeof(*err));
 	return z;

@@ -52,7 +52,10 @@ static int push(struct zonelex *lx, const char *s, size_t len, int quoted)
 		lx->cap = cap;
 	}
 	if (lx->ntok == 0) {
-		lx->blank = lx->line_blank;
+		/* Whether the owner is omitted is decided by the line the
+		 * entry starts on, a '(' before its first word included
+		 * (RFC 1035 5.1). */
+		lx->blank = lx->paren_blank >= 0 ? lx->paren_blank : lx->line_blank;
 		lx->start = lx->line;
 	}
 	lx->tok[lx->ntok].s = s;
@@ -72,6 +75,7 @@ static int delimiter(char c)
 int zonelex_next(struct zonelex *lx)
 {
 	lx->ntok = 0;
+	lx->paren_blank = -1;
 	while (lx->p < lx->end) {
 		char c = *lx->p;
 		switch (c) {
@@ -89,10 +93,14 @@ int zonelex_next(struct zonelex *lx)
 			lx->line_blank = lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t');
 			if (lx->depth == 0 && lx->ntok > 0)
 				return 1;
+			if (lx->depth == 0)
+				lx->paren_blank = -1; /* "()" alone: no entry started */
 			continue;
 		case '(':
 			if (lx->depth++ == 0)
 				lx->open_line = lx->line;
+			if (lx->ntok == 0 && lx->paren_blank < 0)
+				lx->paren_blank = lx->line_blank;
 			lx->p++;
 			continue;
 		case ')':

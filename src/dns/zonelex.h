@@ -16,6 +16,7 @@ struct zonelex {
 	const char *p, *end;
 	unsigned line;	    /* current line, from 1 */
 	int line_blank;	    /* the current line starts with a blank */
+	int paren_blank;    /* -1, or line_blank of a '(' that opened the entry */
 	int depth;	    /* open parentheses */
 	unsigned open_line; /* where the outermost '(' is */
 

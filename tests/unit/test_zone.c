@@ -121,7 +121,9 @@ static void test_checks(void **state)
 static void test_cname_companions(void **state)
 {
 	/* RRSIG and NSEC may sit beside a CNAME (RFC 4035 2.5). */
-	struct zone *z = load(HEAD "www CNAME ns1\nwww NSEC \\# 0\nwww RRSIG \\# 0\n");
+	struct zone *z = load(HEAD "www CNAME ns1\n"
+				   "www NSEC \\# 4 00000140\n" /* next ".", bitmap: A */
+				   "www RRSIG \\# 20 0005080200000e105f5e10005f5e1000123400aa\n");
 	assert_int_equal(zone_record_count(z), 6);
 	zone_free(z);
 }

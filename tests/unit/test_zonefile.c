@@ -270,7 +270,7 @@ static void test_keyish_types(void **state)
 		 "@ DS 12345 8 3 0102 0304\n"
 		 "h SSHFP 4 3 0A0B\n"
 		 "@ DNSKEY 256 3 8 AwEA AQ==\n"
-		 "@ DNSKEY 257 3 8 AwEAAQ\n"
+		 "@ DNSKEY 257 3 RSASHA256 AwEAAQ==\n" /* a mnemonic (RFC 4034 5.3) */
 		 "x CDS 0 0 0 00\n",
 		 6);
 	assert_int_equal(recs[0].type, 52);
@@ -290,6 +290,8 @@ static void test_keyish_types(void **state)
 	parse_err("$TTL 1h\na DNSKEY 256 3 8 AwE*\n", 2, "'*' is not a base64 digit");
 	parse_err("$TTL 1h\na DNSKEY 256 3 8 AwEAA\n", 2, "truncated base64");
 	parse_err("$TTL 1h\na DNSKEY 256 3 8 AQ==AQ\n", 2, "not a base64 digit");
+	parse_err("$TTL 1h\na DNSKEY 256 3 8 AwEAAQ\n", 2, "not padded to a multiple of 4");
+	parse_err("$TTL 1h\na DNSKEY 256 3 NOSUCHALG AwEAAQ==\n", 2, "bad DNSKEY algorithm");
 	parse_err("$TTL 1h\na NSEC next A\n", 2, "NSEC data can only be written in the generic");
 }
 
