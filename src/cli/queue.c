@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,25 +66,12 @@ static int list_ids(const char *spool, char ***out, size_t *n)
 	return 0;
 }
 
-/* Opens a file of the spool for reading: a regular file, not followed
- * through a final symbolic link when nofollow, and never blocking (a FIFO
- * named like a queue ID must not hang the tool). -1 with why set. */
-static int open_queue_file(const char *path, int nofollow, const char **why)
+/* What qfile_open's failure means, for a message. */
+static const char *open_error(int err, int nofollow)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
-
-	if (fd < 0) {
-		*why = errno == ELOOP && nofollow ? "a symbolic link, not a queue file"
-						  : strerror(errno);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		*why = "not a regular file";
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (err == ELOOP && nofollow)
+		return "a symbolic link, not a queue file";
+	return err == ENODEV ? "not a regular file" : strerror(err);
 }
 
 /* The envelope of spool/queue/ID with the states of spool/state/ID. */
@@ -93,13 +79,12 @@ static int read_queued(const char *spool, const char *id, struct envelope *env, 
 		       size_t errlen)
 {
 	char path[4096];
-	const char *why;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/queue/%s", spool, id);
-	fd = open_queue_file(path, 1, &why);
+	fd = qfile_open(AT_FDCWD, path, 1);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s", why);
+		snprintf(err, errlen, "%s", open_error(errno, 1));
 		return -1;
 	}
 	rc = qfile_read_envelope(fd, env, err, errlen);
@@ -107,7 +92,7 @@ static int read_queued(const char *spool, const char *id, struct envelope *env, 
 	if (rc < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/state/%s", spool, id);
-	fd = open_queue_file(path, 1, &why);
+	fd = qfile_open(AT_FDCWD, path, 1);
 	if (fd >= 0) {
 		char serr[256];
 		if (qfile_read_state(fd, env, serr, sizeof(serr)) < 0)
@@ -242,7 +227,6 @@ static int show_state(int fd, const char *path)
 static int do_show(const char *spool, const char *what)
 {
 	char path[4096], err[256], id[32] = "";
-	const char *why;
 	struct envelope env, states;
 	uint8_t *data;
 	size_t len;
@@ -254,9 +238,10 @@ static int do_show(const char *spool, const char *what)
 	} else {
 		snprintf(path, sizeof(path), "%s", what);
 	}
-	fd = open_queue_file(path, id[0] != 0, &why);
+	fd = qfile_open(AT_FDCWD, path, id[0] != 0);
 	if (fd < 0) {
-		fprintf(stderr, "mxhost queue: %s: %s\n", id[0] ? id : path, why);
+		fprintf(stderr, "mxhost queue: %s: %s\n", id[0] ? id : path,
+			open_error(errno, id[0] != 0));
 		return 1;
 	}
 	if (qfile_kind(fd) == QFILE_STATE) {

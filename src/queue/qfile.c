@@ -3,6 +3,7 @@
 #include "queue/qfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -613,6 +614,28 @@ out:
 		envelope_free(env);
 	errno = e;
 	return rc;
+}
+
+int qfile_open(int dirfd, const char *name, int nofollow)
+{
+	struct stat st;
+	int fd =
+	    openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
 }
 
 int qfile_kind(int fd)

@@ -88,6 +88,11 @@ int qfile_read_state(int fd, struct envelope *env, char *err, size_t errlen);
  * tool's `show` of state/ID or quarantine/state.ID): env gets the file's
  * ID, its warning time and a recipient per state, with no address. */
 int qfile_read_state_alone(int fd, struct envelope *env, char *err, size_t errlen);
+/* Opens dirfd/name (AT_FDCWD for a path) for reading if it is a regular
+ * file, without blocking on a FIFO, and when nofollow without following
+ * a final symbolic link (errno ELOOP); any other type of file gives
+ * errno ENODEV. Neither is a file the spool wrote. */
+int qfile_open(int dirfd, const char *name, int nofollow);
 /* The kind of queue file fd holds (QFILE_MESSAGE or QFILE_STATE), or -1
  * when it is no queue file at all. */
 int qfile_kind(int fd);

@@ -200,30 +200,6 @@ static void note_quarantined(struct spool *sp, const char *name, ino_t ino, void
 		note_id_prefix(sp, name + 6);
 }
 
-/* Opens dirfd/name for reading if it is a regular file, without
- * following a symbolic link (errno ELOOP) or blocking on a FIFO; any
- * other type of file gives errno ENODEV. */
-static int open_regular(int dirfd, const char *name)
-{
-	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = ENODEV;
-		return -1;
-	}
-	return fd;
-}
-
 static void recover_free(struct spool *sp, const char *name, ino_t ino, void *arg)
 {
 	struct recovery *rc = arg;
@@ -248,7 +224,7 @@ static void recover_queue(struct spool *sp, const char *name, ino_t ino, void *a
 		return;
 	}
 	note_id(sp, name);
-	fd = open_regular(sp->queuefd, name);
+	fd = qfile_open(sp->queuefd, name, 1);
 	if (fd < 0 && (errno == ELOOP || errno == ENODEV)) {
 		/* A link or a FIFO, a folder: no message the spool wrote, and
 		 * never a file it may write through (docs/QUEUE.md). */
@@ -341,7 +317,7 @@ static void recover_state(struct spool *sp, const char *name, ino_t ino, void *a
 		}
 		return;
 	}
-	fd = open_regular(sp->statefd, name);
+	fd = qfile_open(sp->statefd, name, 1);
 	if (fd < 0 && (errno == ELOOP || errno == ENODEV)) {
 		/* env keeps every recipient pending: delivered again, at
 		 * least once. */

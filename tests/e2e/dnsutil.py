@@ -213,6 +213,22 @@ def rrs(section, rdtype=None):
     return sorted(out)
 
 
+def start_nsd_and_mxhost(folder, zones, request):
+    """NSD and mxhost serving the same zones on two free ports, stopped when
+    the requesting fixture ends (mxhost must stop cleanly). Returns
+    (nsd_port, mxhost_port, mxhost Server)."""
+    from conftest import Server
+    nsd_port, mx_port = free_ports(2)
+    nsd = Nsd(folder, nsd_port, zones).start()
+    request.addfinalizer(nsd.stop)
+    mx = Server(folder, mxhost_config(mx_port, zones)).start()
+
+    def stop():
+        assert mx.stop() == 0, mx.log()
+    request.addfinalizer(stop)
+    return nsd_port, mx_port, mx
+
+
 def free_ports(n):
     ports = set()
     while len(ports) < n:

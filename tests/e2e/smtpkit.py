@@ -50,6 +50,16 @@ def smtp_config(folder, port=None, host="127.0.0.1", mynetworks="",
     return text + extra, port
 
 
+def start_mx(server_factory, folder, **kw):
+    """`mxhost serve` on smtp_config(folder, **kw), with .port and
+    .folder_path set for the tests."""
+    text, port = smtp_config(folder, **kw)
+    s = server_factory(text)
+    s.port = port
+    s.folder_path = folder
+    return s
+
+
 class Conn:
     """A raw SMTP connection: send bytes, read whole replies."""
 
@@ -218,6 +228,21 @@ def message_with(folder, marker, timeout=15):
     hits = [m for m in msgs.values() if marker in m.get("content", b"")]
     assert len(hits) == 1, hits
     return hits[0]
+
+
+def delivered(folder, marker, timeout=15):
+    """The message holding marker, once it has left the queue: the set of
+    mailboxes ("user@domain") it was delivered to."""
+    marker = marker.encode()
+
+    def done(msgs):
+        return any(marker in m.get("content", b"") and m["mailboxes"] and not m["rcpts"]
+                   for m in msgs.values())
+
+    msgs = wait_for(folder, done, timeout)
+    hits = [m for m in msgs.values() if marker in m.get("content", b"")]
+    assert len(hits) == 1, hits
+    return hits[0]["mailboxes"]
 
 
 def recipients(m):

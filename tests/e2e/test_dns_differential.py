@@ -24,8 +24,8 @@ import dns.message
 import dns.rcode
 import pytest
 
-from dnsutil import (Nsd, copy_zones, free_ports, header, make_query, mxhost_config, opt,
-                     question, raw_udp, summary, tcp_exchange)
+from dnsutil import (copy_zones, header, make_query, opt, question, raw_udp,
+                     start_nsd_and_mxhost, summary, tcp_exchange)
 
 NAMES = [
     "example.test", "www.example.test", "alias.example.test", "mx1.example.test",
@@ -224,16 +224,7 @@ def same(a, b):
 def servers(tmp_path_factory, request):
     folder = tmp_path_factory.mktemp("differential")
     zones = copy_zones(folder)
-    nsd_port, mx_port = free_ports(2)
-    nsd = Nsd(folder, nsd_port, zones).start()
-    request.addfinalizer(nsd.stop)
-    from conftest import Server
-    mx = Server(folder, mxhost_config(mx_port, zones)).start()
-
-    def stop():
-        assert mx.stop() == 0, mx.log()
-    request.addfinalizer(stop)
-    return nsd_port, mx_port, mx
+    return start_nsd_and_mxhost(folder, zones, request)
 
 
 def test_corpus(servers):

@@ -15,8 +15,7 @@ import dns.query
 import dns.rcode
 import pytest
 
-from dnsutil import (Nsd, copy_zones, free_ports, make_query, mxhost_config, raw_udp,
-                     summary)
+from dnsutil import copy_zones, make_query, raw_udp, start_nsd_and_mxhost, summary
 
 # review.test: a delegation whose first name server has a large address
 # set and the second a single address; an MX set likewise; an RRset
@@ -55,16 +54,7 @@ def servers(tmp_path_factory, request):
         with open(path, "w") as f:
             f.write(text)
         zones.append((name, path))
-    nsd_port, mx_port = free_ports(2)
-    nsd = Nsd(folder, nsd_port, zones).start()
-    request.addfinalizer(nsd.stop)
-    from conftest import Server
-    mx = Server(folder, mxhost_config(mx_port, zones)).start()
-
-    def stop():
-        assert mx.stop() == 0, mx.log()
-    request.addfinalizer(stop)
-    return nsd_port, mx_port, mx
+    return start_nsd_and_mxhost(folder, zones, request)
 
 
 def both(servers, name, rdtype, tcp=False, **kw):

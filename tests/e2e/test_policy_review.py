@@ -11,24 +11,9 @@ behaviour, and the table lines used, are in each docstring.
 import smtplib
 
 from conftest import run
-from smtpkit import smtp_config, wait_for
+from smtpkit import delivered, smtp_config
 
 DOMAINS = "example.test\nother.test\n"
-
-
-def delivered(folder, marker, timeout=15):
-    """The mailboxes ("user@domain") the message holding marker reached,
-    once it has left the queue."""
-    marker = marker.encode()
-
-    def done(msgs):
-        return any(marker in m.get("content", b"") and m["mailboxes"] and not m["rcpts"]
-                   for m in msgs.values())
-
-    msgs = wait_for(folder, done, timeout)
-    hits = [m for m in msgs.values() if marker in m.get("content", b"")]
-    assert len(hits) == 1, hits
-    return hits[0]["mailboxes"]
 
 
 def body(marker):

@@ -12,18 +12,14 @@ import pytest
 
 from conftest import run
 from smtpkit import (Conn, greeted, message_with, messages, recipients,
-                     smtp_config, wait_for)
+                     smtp_config, start_mx)
 
 LIMITS = "message_size_limit = 20000\nmax_recipients = 100\nmax_errors = 12\n"
 
 
 @pytest.fixture
 def mx(server_factory, tmp_path):
-    text, port = smtp_config(tmp_path, extra=LIMITS)
-    s = server_factory(text)
-    s.port = port
-    s.folder_path = tmp_path
-    return s
+    return start_mx(server_factory, tmp_path, extra=LIMITS)
 
 
 def body(marker, extra=""):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from smtpkit import greeted, smtp_config, wait_for
+from smtpkit import delivered, greeted, smtp_config, start_mx
 
 DOMAINS = "example.test\nother.test\nfwd.test\n"
 MAILBOXES = """\
@@ -20,26 +20,7 @@ abuse@other.test: postmaster@other.test
 
 @pytest.fixture
 def mx(server_factory, tmp_path):
-    text, port = smtp_config(tmp_path, domains=DOMAINS, mailboxes=MAILBOXES)
-    s = server_factory(text)
-    s.port = port
-    s.folder_path = tmp_path
-    return s
-
-
-def delivered(folder, marker, timeout=15):
-    """The message holding marker, once it has left the queue: the set of
-    mailboxes ("user@domain") it was delivered to."""
-    marker = marker.encode()
-
-    def done(msgs):
-        return any(marker in m.get("content", b"") and m["mailboxes"] and not m["rcpts"]
-                   for m in msgs.values())
-
-    msgs = wait_for(folder, done, timeout)
-    hits = [m for m in msgs.values() if marker in m.get("content", b"")]
-    assert len(hits) == 1, hits
-    return hits[0]["mailboxes"]
+    return start_mx(server_factory, tmp_path, domains=DOMAINS, mailboxes=MAILBOXES)
 
 
 def new_files(folder, domain, local):

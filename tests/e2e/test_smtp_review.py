@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from smtpkit import Conn, greeted, message_with, smtp_config
+from smtpkit import Conn, greeted, message_with, smtp_config, start_mx
 
 LIMITS = ("message_size_limit = 20000\nmax_recipients = 100\nmax_errors = 12\n"
           "timeout_command = 3s\ntimeout_data = 3s\n")
@@ -16,11 +16,7 @@ LIMITS = ("message_size_limit = 20000\nmax_recipients = 100\nmax_errors = 12\n"
 
 @pytest.fixture
 def mx(server_factory, tmp_path):
-    text, port = smtp_config(tmp_path, extra=LIMITS)
-    s = server_factory(text)
-    s.port = port
-    s.folder_path = tmp_path
-    return s
+    return start_mx(server_factory, tmp_path, extra=LIMITS)
 
 
 def exchange(port, data, wait=8.0):
